@@ -1,0 +1,195 @@
+//! The command line: `run` today; `render` and `serve` share the runtime
+//! options defined here.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::protocol;
+use crate::runtime::{Limits, RunError, Runtime};
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  the function ran and reported no FATAL result
+  1  the function reported a FATAL result (the response is still printed)
+  2  unusable arguments, files or requests (the message names which)";
+
+/// Crossplane composition function that gathers the connection details of
+/// composed resources into one secret per composite resource and claim.
+///
+/// The function is a WebAssembly component embedded in this binary; every
+/// subcommand runs it in a sandbox with no files, network or environment,
+/// under a memory and a CPU limit.
+#[derive(Debug, Parser)]
+#[command(name = "function-connection-details", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run one RunFunctionRequest through the function and print its response.
+    ///
+    /// Reads protojson (the JSON mapping of protobuf: lowerCamelCase field
+    /// names, bytes in base64, enums by name) or, with --format proto, binary
+    /// protobuf, and writes the RunFunctionResponse in the same format.
+    ///
+    /// Example:
+    ///   function-connection-details run --input examples/requests/scenario-a.json
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The request file; - reads standard input.
+    #[arg(long, short, value_name = "FILE", default_value = "-")]
+    input: PathBuf,
+
+    /// The wire format of the request and of the response.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+
+    #[command(flatten)]
+    runtime: RuntimeArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// protojson, as `crossplane render` tooling writes it.
+    Json,
+    /// Binary protobuf, as on the gRPC wire.
+    Proto,
+}
+
+/// How the component is loaded and limited.
+#[derive(Debug, Args)]
+struct RuntimeArgs {
+    /// Run this build of the component instead of the one embedded at build
+    /// time (for example target/component-build/wasm32-wasip2/component/connection_details.wasm).
+    #[arg(long, value_name = "PATH")]
+    component: Option<PathBuf>,
+
+    /// Linear memory one request may use, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::DEFAULT_MEMORY_MIB)]
+    memory_limit_mib: usize,
+
+    /// Fuel one request may use: about one unit per WebAssembly instruction.
+    #[arg(long, value_name = "UNITS", default_value_t = Limits::DEFAULT_FUEL)]
+    fuel: u64,
+}
+
+impl RuntimeArgs {
+    fn load(&self) -> Result<Runtime, Failure> {
+        let limits = Limits { memory_bytes: self.memory_limit_mib.saturating_mul(1024 * 1024), fuel: self.fuel };
+        match &self.component {
+            Some(path) => Runtime::from_file(path, limits),
+            None => Runtime::embedded(limits),
+        }
+        .map_err(|error| Failure::unusable(format!("cannot load the component: {error}")))
+    }
+}
+
+/// The standard streams, passed in so the CLI runs in-process in tests.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn Read,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+/// Exit statuses, as `--help` lists them.
+pub mod exit {
+    pub const SUCCESS: u8 = 0;
+    pub const FATAL_RESULT: u8 = 1;
+    pub const UNUSABLE: u8 = 2;
+}
+
+/// Something that ends a command early, with its exit status.
+#[derive(Debug)]
+struct Failure {
+    status: u8,
+    message: String,
+}
+
+impl Failure {
+    fn unusable(message: impl Into<String>) -> Self {
+        Self { status: exit::UNUSABLE, message: message.into() }
+    }
+}
+
+/// Parses `args` (the program name first) and runs the command; returns the
+/// exit status.
+pub fn main_with<I, T>(args: I, io: &mut Io<'_>) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let rendered = error.render().to_string();
+            let stream = if error.use_stderr() { &mut *io.stderr } else { &mut *io.stdout };
+            let _ = stream.write_all(rendered.as_bytes());
+            return if error.use_stderr() { exit::UNUSABLE } else { exit::SUCCESS };
+        }
+    };
+    let outcome = match cli.command {
+        Command::Run(args) => run(&args, io),
+    };
+    match outcome {
+        Ok(status) => status,
+        Err(failure) => {
+            let _ = writeln!(io.stderr, "error: {}", failure.message);
+            failure.status
+        }
+    }
+}
+
+fn run(args: &RunArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
+    let source = display_source(&args.input);
+    let raw = read_input(&args.input, io)?;
+    let request = match args.format {
+        Format::Proto => raw,
+        Format::Json => {
+            let text = String::from_utf8(raw).map_err(|_| Failure::unusable(format!("{source}: not UTF-8 text")))?;
+            protocol::request_from_json(&text).map_err(|error| Failure::unusable(format!("{source}: {error}")))?
+        }
+    };
+    let runtime = args.runtime.load()?;
+    let response = match runtime.run_function(&request) {
+        Ok(response) => response,
+        Err(RunError::Rejected(error)) => return Err(Failure::unusable(format!("{source}: {}", error.message))),
+        Err(limit_or_trap) => protocol::fatal_response(&request, &limit_or_trap.to_string()),
+    };
+    let written = match args.format {
+        Format::Proto => io.stdout.write_all(&response),
+        Format::Json => {
+            let json = protocol::response_to_json(&response).map_err(|error| Failure::unusable(error.to_string()))?;
+            writeln!(io.stdout, "{json}")
+        }
+    };
+    written.map_err(|error| Failure::unusable(format!("cannot write the response: {error}")))?;
+    Ok(if protocol::has_fatal_result(&response) { exit::FATAL_RESULT } else { exit::SUCCESS })
+}
+
+fn read_input(path: &Path, io: &mut Io<'_>) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    let read = if is_stdin(path) {
+        io.stdin.read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(path).map(|content| bytes = content)
+    };
+    read.map_err(|error| Failure::unusable(format!("{}: cannot read: {error}", display_source(path))))?;
+    Ok(bytes)
+}
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+fn display_source(path: &Path) -> String {
+    if is_stdin(path) { "standard input".to_owned() } else { path.display().to_string() }
+}

@@ -1,0 +1,7 @@
+//! The host of the connection-details component: loads it into wasmtime
+//! ([`runtime`]), speaks Crossplane's protocol around it ([`protocol`]), and
+//! offers it on the command line ([`cli`]).
+
+pub mod cli;
+pub mod protocol;
+pub mod runtime;

@@ -1,0 +1,185 @@
+//! Gathers the keys that the input's entries produce from the observed state.
+//!
+//! A key whose source is not there yet (the resource is not observed, its
+//! connection secret lacks the key, the field path is absent) is *pending*:
+//! left out now, expected later, never an error.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, join_words};
+use crate::input::{ConnectionDetail, Input, Source, SourceLabel};
+use crate::names::KeyName;
+use crate::secret::SecretBytes;
+
+/// One composed resource as Crossplane observed it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObservedResource {
+    pub object: Value,
+    /// Read from the resource's connection Secret; empty until it exists.
+    pub connection_details: BTreeMap<String, SecretBytes>,
+}
+
+/// Observed composed resources by composition resource name.
+pub type ObservedResources = BTreeMap<String, ObservedResource>;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Aggregate {
+    /// Every key some entry produced, before the allow-list.
+    pub produced: BTreeMap<KeyName, SecretBytes>,
+    /// Keys that entries declare but none has produced yet.
+    pub pending: BTreeSet<KeyName>,
+}
+
+/// Resolves every entry in input order, so a later entry overwrites an
+/// earlier one with the same key name.
+pub fn aggregate(input: &Input, observed: &ObservedResources) -> Aggregate {
+    let mut result = Aggregate::default();
+    for entry in &input.resources {
+        let resource = observed.get(&entry.name);
+        for detail in &entry.connection_details {
+            match resource.and_then(|resource| resolve(detail, resource)) {
+                Some(value) => {
+                    result.produced.insert(detail.name.clone(), value);
+                }
+                None => {
+                    result.pending.insert(detail.name.clone());
+                }
+            }
+        }
+    }
+    let produced = &result.produced;
+    result.pending.retain(|key| !produced.contains_key(key));
+    result
+}
+
+fn resolve(detail: &ConnectionDetail, resource: &ObservedResource) -> Option<SecretBytes> {
+    match &detail.source {
+        Source::ConnectionSecretKey(key) => resource.connection_details.get(key.as_str()).cloned(),
+        Source::FieldPath(path) => path.lookup(&resource.object).map(field_value_bytes),
+        Source::Value(value) => Some(value.clone()),
+    }
+}
+
+/// A string as its UTF-8 bytes without quotes; anything else as compact JSON
+/// (serde_json's map is ordered, so object keys come out sorted).
+fn field_value_bytes(value: &Value) -> SecretBytes {
+    match value {
+        Value::String(text) => SecretBytes::new(text.as_bytes().to_vec()),
+        other => SecretBytes::new(other.to_string().into_bytes()),
+    }
+}
+
+/// A WARNING for each key name that more than one entry writes. The check is
+/// on the input, not on what was produced this time, so it does not come and
+/// go as resources appear.
+pub fn conflicts(input: &Input) -> Vec<Diagnostic> {
+    let mut writers: BTreeMap<&KeyName, Vec<SourceLabel>> = BTreeMap::new();
+    for (key, label) in input.declared_keys() {
+        writers.entry(key).or_default().push(label);
+    }
+    writers
+        .into_iter()
+        .filter(|(_, labels)| labels.len() > 1)
+        .map(|(key, labels)| {
+            let message = if labels.iter().all(|label| *label == labels[0]) {
+                format!("key {key:?} is written {} times by {}; the last entry wins", labels.len(), labels[0])
+            } else {
+                format!("key {key:?} is written by {}; the later entry wins", join_words(&labels))
+            };
+            Diagnostic::warning("ConflictingKeys", message)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::parse;
+    use serde_json::json;
+
+    fn input(resources: Value) -> Input {
+        parse(&json!({"apiVersion": crate::input::API_VERSION, "kind": crate::input::KIND, "resources": resources}))
+            .unwrap()
+    }
+
+    fn observed(name: &str, object: Value, details: &[(&str, &[u8])]) -> (String, ObservedResource) {
+        let connection_details =
+            details.iter().map(|(k, v)| (k.to_string(), SecretBytes::new(v.to_vec()))).collect();
+        (name.to_owned(), ObservedResource { object, connection_details })
+    }
+
+    fn produced(aggregate: &Aggregate) -> Vec<(String, Vec<u8>)> {
+        aggregate.produced.iter().map(|(k, v)| (k.to_string(), v.expose().to_vec())).collect()
+    }
+
+    #[test]
+    fn resolves_each_source_type() {
+        let input = input(json!([{"name": "db", "connectionDetails": [
+            {"fromConnectionSecretKey": "username"},
+            {"name": "generation", "fromFieldPath": "metadata.generation"},
+            {"name": "address", "fromFieldPath": "status.address"},
+            {"name": "object", "fromFieldPath": "status.object"},
+            {"name": "port", "value": "5432"},
+        ]}]));
+        let object = json!({"metadata": {"generation": 4}, "status": {
+            "address": "db.example.org", "object": {"b": [2], "a": 1}}});
+        let observed = ObservedResources::from([observed("db", object, &[("username", b"admin\xff")])]);
+        assert_eq!(produced(&aggregate(&input, &observed)), [
+            ("address".to_owned(), b"db.example.org".to_vec()),
+            ("generation".to_owned(), b"4".to_vec()),
+            ("object".to_owned(), br#"{"a":1,"b":[2]}"#.to_vec()),
+            ("port".to_owned(), b"5432".to_vec()),
+            ("username".to_owned(), b"admin\xff".to_vec()),
+        ]);
+    }
+
+    #[test]
+    fn absent_sources_are_pending() {
+        let input = input(json!([
+            {"name": "db", "connectionDetails": [
+                {"fromConnectionSecretKey": "password"},
+                {"name": "endpoint", "fromFieldPath": "status.address"},
+            ]},
+            {"name": "missing", "connectionDetails": [{"name": "port", "value": "5432"}]},
+        ]));
+        let observed = ObservedResources::from([observed("db", json!({}), &[])]);
+        let result = aggregate(&input, &observed);
+        assert!(result.produced.is_empty());
+        let pending: Vec<_> = result.pending.iter().map(KeyName::as_str).collect();
+        assert_eq!(pending, ["endpoint", "password", "port"]);
+    }
+
+    #[test]
+    fn the_later_entry_wins_and_a_pending_later_entry_keeps_the_earlier_value() {
+        let input = input(json!([
+            {"name": "a", "connectionDetails": [{"name": "user", "value": "first"}]},
+            {"name": "b", "connectionDetails": [{"name": "user", "value": "second"}]},
+            {"name": "c", "connectionDetails": [{"name": "user", "fromConnectionSecretKey": "absent"}]},
+        ]));
+        let observed = ObservedResources::from([
+            observed("a", json!({}), &[]),
+            observed("b", json!({}), &[]),
+            observed("c", json!({}), &[]),
+        ]);
+        let result = aggregate(&input, &observed);
+        assert_eq!(produced(&result), [("user".to_owned(), b"second".to_vec())]);
+        assert!(result.pending.is_empty());
+    }
+
+    #[test]
+    fn conflicts_name_the_key_and_every_source() {
+        let input = input(json!([
+            {"name": "key", "connectionDetails": [{"fromConnectionSecretKey": "username"}]},
+            {"name": "user", "connectionDetails": []},
+            {"name": "other", "connectionDetails": [{"name": "x", "value": "1"}, {"name": "x", "value": "2"}]},
+            {"name": "key2", "connectionDetails": [{"name": "username", "fromConnectionSecretKey": "username"}]},
+        ]));
+        let messages: Vec<_> = conflicts(&input).into_iter().map(|d| d.message).collect();
+        assert_eq!(messages, [
+            "key \"username\" is written by resources[0] key and resources[3] key2; the later entry wins",
+            "key \"x\" is written 2 times by resources[2] other; the last entry wins",
+        ]);
+    }
+}

@@ -1,0 +1,183 @@
+//! RunFunctionRequest in, RunFunctionResponse out: the protocol around
+//! [`plan`](crate::plan::plan).
+//!
+//! The response starts as the request's desired state, tag and context, so
+//! nothing an earlier pipeline step produced is lost; the plan is then
+//! written over it.
+
+use prost::Message;
+use prost_types::{Duration, Struct};
+
+use crate::aggregate::{ObservedResource, ObservedResources};
+use crate::diagnostics::{Diagnostic, Severity as DiagnosticSeverity};
+use crate::output::{self, CONNECTION_SECRET_RESOURCE, Destination};
+use crate::plan::{Plan, plan};
+use crate::protocol::v1::{
+    Capability, Condition, Ready, Resource, ResponseMeta, Result as FunctionResult, RunFunctionRequest,
+    RunFunctionResponse, Severity, State, Status, Target,
+};
+use crate::protocol::{json_to_struct, struct_to_json};
+use crate::readiness::{CONDITION_TYPE, Readiness, TTL_SECONDS};
+use crate::secret::SecretBytes;
+
+/// Decodes a request, runs it, encodes the response. Only bytes that are not
+/// a `RunFunctionRequest` fail; every other problem is a FATAL result.
+pub fn run_function(request: &[u8]) -> Result<Vec<u8>, prost::DecodeError> {
+    let request = RunFunctionRequest::decode(request)?;
+    Ok(respond(&request).encode_to_vec())
+}
+
+pub fn respond(request: &RunFunctionRequest) -> RunFunctionResponse {
+    let mut response = RunFunctionResponse {
+        meta: Some(ResponseMeta {
+            tag: request.meta.as_ref().map(|meta| meta.tag.clone()).unwrap_or_default(),
+            ttl: Some(seconds(TTL_SECONDS)),
+        }),
+        desired: Some(request.desired.clone().unwrap_or_default()),
+        context: request.context.clone(),
+        ..Default::default()
+    };
+    let input = request.input.as_ref().map(struct_to_json);
+    let observed = request.observed.as_ref();
+    let composite = observed
+        .and_then(|state| state.composite.as_ref())
+        .and_then(|composite| composite.resource.as_ref())
+        .map(struct_to_json);
+    let Some(composite) = composite else {
+        let missing = Diagnostic::fatal("MissingComposite", "the request has no observed composite resource");
+        response.results.push(to_result(&missing, Target::Composite));
+        return response;
+    };
+    let resources = observed.map(observed_resources).unwrap_or_default();
+    match plan(input.as_ref(), &composite, &resources) {
+        Ok(plan) => apply(plan, request, &mut response),
+        Err(fatal) => response.results.push(to_result(&fatal, Target::Composite)),
+    }
+    response
+}
+
+fn observed_resources(state: &State) -> ObservedResources {
+    state
+        .resources
+        .iter()
+        .map(|(name, resource)| {
+            let observed = ObservedResource {
+                object: resource.resource.as_ref().map(struct_to_json).unwrap_or_default(),
+                connection_details: resource
+                    .connection_details
+                    .iter()
+                    .map(|(key, value)| (key.clone(), SecretBytes::new(value.clone())))
+                    .collect(),
+            };
+            (name.clone(), observed)
+        })
+        .collect()
+}
+
+fn apply(plan: Plan, request: &RunFunctionRequest, response: &mut RunFunctionResponse) {
+    let waiting = plan.readiness.as_ref().is_some_and(|readiness| !readiness.is_ready());
+    let desired = response.desired.get_or_insert_default();
+    let written = match &plan.destination {
+        Destination::Composite => write_to_composite(&plan, desired, waiting),
+        Destination::Secret(location) => write_connection_secret(&plan, location, desired, waiting),
+    };
+    for diagnostic in &plan.diagnostics {
+        response.results.push(to_result(diagnostic, Target::Composite));
+    }
+    if let Err(fatal) = written {
+        response.results.push(to_result(&fatal, Target::Composite));
+    }
+    if let Some(readiness) = &plan.readiness {
+        report_readiness(readiness, request, response);
+    }
+}
+
+/// Merges the keys over what earlier steps set, and holds the XR unready
+/// while required keys are missing.
+fn write_to_composite(plan: &Plan, desired: &mut State, waiting: bool) -> Result<(), Diagnostic> {
+    let composite = desired.composite.get_or_insert_with(empty_resource);
+    let mut merged = composite.connection_details.clone();
+    merged.extend(plan.keys.iter().map(|(key, value)| (key.to_string(), value.expose().to_vec())));
+    let size = output::data_size(merged.iter().map(|(key, value)| (key.as_str(), value.len())));
+    output::check_size("the composite's connection secret", size)
+        .map_err(|message| Diagnostic::fatal("SecretTooLarge", message))?;
+    composite.connection_details = merged;
+    if waiting {
+        composite.ready = Ready::False.into();
+    }
+    Ok(())
+}
+
+/// Composes the connection Secret, Ready only once no required key is
+/// missing. With no keys yet nothing is composed, so the XR itself is held
+/// unready instead while keys are required.
+fn write_connection_secret(
+    plan: &Plan,
+    location: &output::SecretLocation,
+    desired: &mut State,
+    waiting: bool,
+) -> Result<(), Diagnostic> {
+    if plan.keys.is_empty() {
+        if waiting {
+            desired.composite.get_or_insert_with(empty_resource).ready = Ready::False.into();
+        }
+        return Ok(());
+    }
+    let size = output::data_size(plan.keys.iter().map(|(key, value)| (key.as_str(), value.len())));
+    output::check_size(&format!("Secret {location}"), size)
+        .map_err(|message| Diagnostic::fatal("SecretTooLarge", message))?;
+    let secret = output::connection_secret(location, &plan.keys);
+    let ready = if waiting { Ready::False } else { Ready::True };
+    desired.resources.insert(
+        CONNECTION_SECRET_RESOURCE.to_owned(),
+        Resource { resource: Some(json_to_struct(&secret)), ready: ready.into(), ..Default::default() },
+    );
+    Ok(())
+}
+
+/// A condition where Crossplane understands conditions, else a NORMAL
+/// result with the same text; a short TTL while keys are missing.
+fn report_readiness(readiness: &Readiness, request: &RunFunctionRequest, response: &mut RunFunctionResponse) {
+    let message = readiness.message();
+    if has_capability(request, Capability::Conditions) {
+        response.conditions.push(Condition {
+            r#type: CONDITION_TYPE.to_owned(),
+            status: if readiness.is_ready() { Status::ConditionTrue } else { Status::ConditionFalse }.into(),
+            reason: readiness.reason().to_owned(),
+            message: Some(message),
+            target: Some(Target::CompositeAndClaim.into()),
+        });
+    } else {
+        let result = Diagnostic::normal(readiness.reason(), message);
+        response.results.push(to_result(&result, Target::CompositeAndClaim));
+    }
+    if let Some(meta) = response.meta.as_mut() {
+        meta.ttl = Some(seconds(readiness.ttl_seconds()));
+    }
+}
+
+fn has_capability(request: &RunFunctionRequest, capability: Capability) -> bool {
+    request.meta.as_ref().is_some_and(|meta| meta.capabilities.contains(&capability.into()))
+}
+
+fn to_result(diagnostic: &Diagnostic, target: Target) -> FunctionResult {
+    let severity = match diagnostic.severity {
+        DiagnosticSeverity::Fatal => Severity::Fatal,
+        DiagnosticSeverity::Warning => Severity::Warning,
+        DiagnosticSeverity::Normal => Severity::Normal,
+    };
+    FunctionResult {
+        severity: severity.into(),
+        message: diagnostic.message.clone(),
+        reason: Some(diagnostic.reason.to_owned()),
+        target: Some(target.into()),
+    }
+}
+
+fn empty_resource() -> Resource {
+    Resource { resource: Some(Struct::default()), ..Default::default() }
+}
+
+fn seconds(seconds: i64) -> Duration {
+    Duration { seconds, nanos: 0 }
+}

@@ -1,0 +1,203 @@
+//! Where the combined secret goes (SPEC §4.4) and the objects that carry it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value, json};
+
+use crate::composite::Composite;
+use crate::input::{Input, Mode};
+use crate::names::{KeyName, Namespace, ObjectName};
+use crate::secret::SecretBytes;
+
+/// The key of the composed connection Secret in `desired.resources`.
+pub const CONNECTION_SECRET_RESOURCE: &str = "connection-secret";
+/// The Secret type Crossplane gives connection secrets.
+pub const CONNECTION_SECRET_TYPE: &str = "connection.crossplane.io/v1alpha1";
+/// Kubernetes refuses a Secret or ConfigMap whose keys and values together
+/// exceed 1 MiB.
+pub const MAX_DATA_BYTES: usize = 1024 * 1024;
+
+/// Where the combined keys are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// `desired.composite.connection_details`, which Crossplane publishes
+    /// for legacy XRs.
+    Composite,
+    /// A composed `v1` Secret.
+    Secret(SecretLocation),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretLocation {
+    pub name: ObjectName,
+    pub namespace: Namespace,
+}
+
+impl fmt::Display for SecretLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+/// Chooses the destination: the input's `mode`, where `Auto` follows the XR
+/// (legacy → Composite, modern → Secret). A Secret's name and namespace come
+/// from the first of: the XR's `spec.writeConnectionSecretToRef`, the input's
+/// `writeConnectionSecretToRef`, `<xr-name>-connection`.
+pub fn destination(input: &Input, composite: &Composite) -> Result<Destination, String> {
+    let use_secret = match input.mode {
+        Mode::Auto => composite.modern,
+        Mode::Composite => false,
+        Mode::Secret => true,
+    };
+    if !use_secret {
+        return Ok(Destination::Composite);
+    }
+    let (name, explicit_namespace) = if let Some(reference) = &composite.write_connection_secret_to_ref {
+        (reference.name.clone(), reference.namespace.clone())
+    } else if let Some(reference) = &input.write_connection_secret_to_ref {
+        (reference.name.clone(), reference.namespace.clone())
+    } else {
+        (default_secret_name(composite)?, None)
+    };
+    let namespace = match explicit_namespace {
+        Some(namespace) => namespace,
+        None => default_namespace(input, composite)?,
+    };
+    Ok(Destination::Secret(SecretLocation { name, namespace }))
+}
+
+fn default_secret_name(composite: &Composite) -> Result<ObjectName, String> {
+    let xr_name = composite.name.as_deref().ok_or_else(|| {
+        "the observed composite has no metadata.name to name its connection Secret after; \
+         set writeConnectionSecretToRef.name in the input"
+            .to_owned()
+    })?;
+    ObjectName::new(&format!("{xr_name}-connection")).map_err(|error| {
+        format!("the default connection Secret name {xr_name}-connection {error}; set writeConnectionSecretToRef.name in the input")
+    })
+}
+
+/// The XR's namespace, else the input's `writeConnectionSecretsToNamespace`.
+fn default_namespace(input: &Input, composite: &Composite) -> Result<Namespace, String> {
+    if let Some(namespace) = &composite.namespace {
+        return Namespace::new(namespace)
+            .map_err(|error| format!("the observed composite's metadata.namespace {error}"));
+    }
+    input.write_connection_secrets_to_namespace.clone().ok_or_else(|| {
+        "the composite is cluster-scoped, so the connection Secret needs a namespace: \
+         set writeConnectionSecretToRef.namespace or writeConnectionSecretsToNamespace in the input"
+            .to_owned()
+    })
+}
+
+/// A `v1` Secret of Crossplane's connection-secret type, `data` in base64.
+pub fn connection_secret(location: &SecretLocation, data: &BTreeMap<KeyName, SecretBytes>) -> Map<String, Value> {
+    let encoded: Map<String, Value> = data
+        .iter()
+        .map(|(key, value)| (key.to_string(), Value::String(BASE64.encode(value.expose()))))
+        .collect();
+    Map::from_iter([
+        ("apiVersion".to_owned(), json!("v1")),
+        ("kind".to_owned(), json!("Secret")),
+        ("metadata".to_owned(), json!({"name": location.name.as_str(), "namespace": location.namespace.as_str()})),
+        ("type".to_owned(), json!(CONNECTION_SECRET_TYPE)),
+        ("data".to_owned(), Value::Object(encoded)),
+    ])
+}
+
+/// Bytes Kubernetes counts against [`MAX_DATA_BYTES`]: every key plus its value.
+pub fn data_size<'a>(data: impl IntoIterator<Item = (&'a str, usize)>) -> usize {
+    data.into_iter().map(|(key, value_len)| key.len() + value_len).sum()
+}
+
+/// An error naming the object when its data is over the Kubernetes limit.
+pub fn check_size(object: &str, size: usize) -> Result<(), String> {
+    if size > MAX_DATA_BYTES {
+        Err(format!(
+            "{object} would hold {size} bytes of data; Kubernetes allows at most {MAX_DATA_BYTES} (1 MiB)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::parse;
+
+    fn input(extra: Value) -> Input {
+        let mut value = json!({"apiVersion": crate::input::API_VERSION, "kind": crate::input::KIND});
+        value.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        parse(&value).unwrap()
+    }
+
+    fn composite(object: Value) -> Composite {
+        Composite::from_object(&object)
+    }
+
+    fn secret_at(input_extra: Value, xr: Value) -> String {
+        match destination(&input(input_extra), &composite(xr)).unwrap() {
+            Destination::Secret(location) => location.to_string(),
+            Destination::Composite => "composite".to_owned(),
+        }
+    }
+
+    #[test]
+    fn auto_follows_the_xr_and_explicit_modes_win() {
+        let legacy = json!({"metadata": {"name": "xr"}});
+        let modern = json!({"metadata": {"name": "xr", "namespace": "default"}, "spec": {"crossplane": {}}});
+        assert_eq!(secret_at(json!({}), legacy.clone()), "composite");
+        assert_eq!(secret_at(json!({}), modern.clone()), "default/xr-connection");
+        assert_eq!(secret_at(json!({"mode": "Composite"}), modern), "composite");
+        assert_eq!(
+            secret_at(json!({"mode": "Secret", "writeConnectionSecretsToNamespace": "crossplane-system"}), legacy),
+            "crossplane-system/xr-connection"
+        );
+    }
+
+    #[test]
+    fn naming_precedence_is_xr_ref_then_input_ref_then_default() {
+        let xr_with_ref = json!({"metadata": {"name": "xr", "namespace": "default"}, "spec": {
+            "crossplane": {}, "writeConnectionSecretToRef": {"name": "from-xr"}}});
+        let xr = json!({"metadata": {"name": "xr", "namespace": "default"}, "spec": {"crossplane": {}}});
+        let input_ref = json!({"writeConnectionSecretToRef": {"name": "from-input", "namespace": "apps"}});
+        assert_eq!(secret_at(input_ref.clone(), xr_with_ref), "default/from-xr");
+        assert_eq!(secret_at(input_ref, xr.clone()), "apps/from-input");
+        assert_eq!(secret_at(json!({"writeConnectionSecretToRef": {"name": "n"}}), xr), "default/n");
+    }
+
+    #[test]
+    fn a_cluster_scoped_xr_without_a_namespace_is_an_error() {
+        let error = destination(&input(json!({"mode": "Secret"})), &composite(json!({"metadata": {"name": "xr"}})))
+            .unwrap_err();
+        assert!(error.contains("writeConnectionSecretsToNamespace"), "{error}");
+    }
+
+    #[test]
+    fn builds_a_connection_secret_with_base64_data() {
+        let location = SecretLocation {
+            name: ObjectName::new("app-db").unwrap(),
+            namespace: Namespace::new("default").unwrap(),
+        };
+        let data = BTreeMap::from([(KeyName::new("password").unwrap(), SecretBytes::new(b"\x00\xffpw".to_vec()))]);
+        assert_eq!(Value::Object(connection_secret(&location, &data)), json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "app-db", "namespace": "default"},
+            "type": "connection.crossplane.io/v1alpha1",
+            "data": {"password": "AP9wdw=="},
+        }));
+    }
+
+    #[test]
+    fn size_counts_keys_and_values_against_one_mebibyte() {
+        let at_limit = data_size([("k", MAX_DATA_BYTES - 1)]);
+        assert_eq!(at_limit, MAX_DATA_BYTES);
+        assert!(check_size("Secret default/x", at_limit).is_ok());
+        let error = check_size("Secret default/x", at_limit + 1).unwrap_err();
+        assert!(error.starts_with("Secret default/x would hold 1048577 bytes"), "{error}");
+    }
+}
