@@ -1,0 +1,121 @@
+//! `function-connection-details run` (SPEC §6), in-process through the same
+//! entry point as the binary.
+
+use std::io::Cursor;
+
+use function_connection_details::cli::{Io, exit, main_with};
+use function_connection_details::protocol;
+use serde_json::Value;
+
+use crate::harness::{Request, Response, repo_path};
+
+struct Output {
+    status: u8,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+fn cli(args: &[&str], stdin: &[u8]) -> Output {
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut io = Io { stdin: &mut Cursor::new(stdin.to_vec()), stdout: &mut stdout, stderr: &mut stderr };
+    let status = main_with(std::iter::once("function-connection-details").chain(args.iter().copied()), &mut io);
+    Output { status, stdout, stderr: String::from_utf8_lossy(&stderr).into_owned() }
+}
+
+fn example(name: &str) -> String {
+    repo_path(&format!("examples/requests/{name}")).display().to_string()
+}
+
+#[test]
+fn run_prints_the_protojson_response_of_an_example() {
+    let output = cli(&["run", "--input", &example("scenario-a.json")], b"");
+    assert_eq!(output.status, exit::SUCCESS, "{}", output.stderr);
+    let response: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(response["meta"]["tag"], "scenario-a");
+    let keys: Vec<_> = response["desired"]["composite"]["connectionDetails"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(keys, ["attribute.secret", "attribute.ses_smtp_password_v4", "key2-secret", "key2-smtp", "key2-user", "password", "username"]);
+    assert_eq!(response["results"][0]["severity"], "SEVERITY_WARNING");
+}
+
+#[test]
+fn run_reads_standard_input_and_speaks_binary_protobuf() {
+    let request = Request::from_example("scenario-b.json").encode();
+    let output = cli(&["run", "--format", "proto"], &request);
+    assert_eq!(output.status, exit::SUCCESS, "{}", output.stderr);
+    let response = Response::decode(&output.stdout);
+    assert_eq!(response.composite_details().len(), 3);
+}
+
+#[test]
+fn a_fatal_result_exits_1_and_still_prints_the_response() {
+    let mut request = Request::from_example("scenario-c.json");
+    request.0["input"]["kind"] = Value::from("Wrong");
+    let output = cli(&["run"], request.0.to_string().as_bytes());
+    assert_eq!(output.status, exit::FATAL_RESULT);
+    let response: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(response["results"][0]["severity"], "SEVERITY_FATAL");
+}
+
+#[test]
+fn a_limit_becomes_a_fatal_response() {
+    let output = cli(&["run", "--fuel", "1000", "--input", &example("scenario-a.json")], b"");
+    assert_eq!(output.status, exit::FATAL_RESULT, "{}", output.stderr);
+    let response: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(response["meta"]["tag"], "scenario-a");
+    assert_eq!(response["results"][0]["message"], "the function exceeded its CPU limit (fuel) and was stopped");
+}
+
+#[test]
+fn unusable_files_exit_2_naming_the_file() {
+    let missing = cli(&["run", "--input", "does/not/exist.json"], b"");
+    assert_eq!(missing.status, exit::UNUSABLE);
+    assert!(missing.stderr.starts_with("error: does/not/exist.json: cannot read:"), "{}", missing.stderr);
+
+    let not_json = cli(&["run"], b"{\"meta\": {\"tag\": 1}}");
+    assert_eq!(not_json.status, exit::UNUSABLE);
+    assert_eq!(
+        not_json.stderr,
+        "error: standard input: not a protojson RunFunctionRequest: a field has the wrong name, type or format at line 1 column 18\n"
+    );
+
+    let unknown_field = cli(&["run"], b"{\"metaa\": {}}");
+    assert_eq!(unknown_field.status, exit::UNUSABLE);
+
+    let not_protobuf = cli(&["run", "--format", "proto"], &[0xff, 0xff, 0xff]);
+    assert_eq!(not_protobuf.status, exit::UNUSABLE);
+    assert!(not_protobuf.stderr.contains("standard input: the request is not a protobuf RunFunctionRequest"), "{}", not_protobuf.stderr);
+}
+
+#[test]
+fn another_component_can_be_loaded_and_a_bad_one_is_refused() {
+    let bad = cli(&["run", "--component", "Cargo.toml", "--input", &example("scenario-a.json")], b"");
+    assert_eq!(bad.status, exit::UNUSABLE);
+    assert!(bad.stderr.starts_with("error: cannot load the component: Cargo.toml: "), "{}", bad.stderr);
+}
+
+#[test]
+fn help_teaches_and_bad_arguments_exit_2() {
+    let help = cli(&["run", "--help"], b"");
+    assert_eq!(help.status, exit::SUCCESS);
+    let text = String::from_utf8(help.stdout).unwrap();
+    assert!(text.contains("Exit status:") && text.contains("--component <PATH>") && text.contains("protojson"), "{text}");
+
+    let bad = cli(&["run", "--format", "yaml"], b"");
+    assert_eq!(bad.status, exit::UNUSABLE);
+    assert!(bad.stderr.contains("invalid value 'yaml'"), "{}", bad.stderr);
+}
+
+#[test]
+fn both_protocol_packages_are_the_same_contract() {
+    let v1 = std::fs::read_to_string(repo_path("proto/apiextensions/fn/proto/v1/run_function.proto")).unwrap();
+    let v1beta1 = std::fs::read_to_string(repo_path("proto/apiextensions/fn/proto/v1beta1/run_function.proto")).unwrap();
+    assert_eq!(v1.replace("package apiextensions.fn.proto.v1;", "package apiextensions.fn.proto.v1beta1;"), v1beta1);
+    // And the host's types for both encode identically.
+    let request = protocol::v1beta1::RunFunctionRequest {
+        meta: Some(protocol::v1beta1::RequestMeta { tag: "t".into(), capabilities: vec![4] }),
+        ..Default::default()
+    };
+    let bytes = prost::Message::encode_to_vec(&request);
+    let as_v1 = <protocol::v1::RunFunctionRequest as prost::Message>::decode(bytes.as_slice()).unwrap();
+    assert_eq!(as_v1.meta.unwrap().capabilities, [4]);
+}

@@ -1,0 +1,54 @@
+//! The runtime's limits end one call and leave the runtime serving.
+
+use function_connection_details::runtime::{Limits, RunError, Runtime};
+use serde_json::json;
+
+use crate::harness::{Request, input};
+
+fn request_with_value_of(bytes: usize) -> Request {
+    Request::legacy(input(json!({"resources": [{"name": "db", "connectionDetails": [
+        {"fromConnectionSecretKey": "blob"},
+    ]}]})))
+    .observed("db", json!({}), &[("blob", &vec![b'x'; bytes])])
+}
+
+#[test]
+fn exceeding_the_memory_limit_fails_that_call_only() {
+    let runtime = Runtime::embedded(Limits { memory_bytes: 8 * 1024 * 1024, ..Limits::default() }).unwrap();
+    match request_with_value_of(16 * 1024 * 1024).run_with(&runtime) {
+        Err(RunError::MemoryLimit) => {}
+        other => panic!("expected the memory limit, got {other:?}"),
+    }
+    let after = Request::from_example("scenario-a.json").run_with(&runtime).expect("the next call succeeds");
+    assert_eq!(after.composite_details().len(), 7);
+}
+
+/// An input with `entries` constant keys: work grows with each entry, while
+/// a large value is copied in bulk at almost no cost in fuel.
+fn request_with_entries(entries: usize) -> Request {
+    let details: Vec<_> = (0..entries).map(|i| json!({"name": format!("k{i}"), "value": "v"})).collect();
+    Request::legacy(input(json!({"resources": [{"name": "db", "connectionDetails": details}]})))
+        .observed("db", json!({}), &[])
+}
+
+#[test]
+fn exceeding_the_cpu_limit_fails_that_call_only() {
+    // Scenario A needs under a million units; 3,000 entries about a hundred
+    // million (measured when this test was written).
+    let runtime = Runtime::embedded(Limits { fuel: 50_000_000, ..Limits::default() }).unwrap();
+    match request_with_entries(3000).run_with(&runtime) {
+        Err(RunError::CpuLimit) => {}
+        other => panic!("expected the CPU limit, got {other:?}"),
+    }
+    let after = Request::from_example("scenario-a.json").run_with(&runtime).expect("the next call succeeds");
+    assert_eq!(after.composite_details().len(), 7);
+}
+
+#[test]
+fn a_component_file_that_is_not_a_component_is_a_load_error() {
+    let path = std::env::temp_dir().join(format!("not-a-component-{}.wasm", std::process::id()));
+    std::fs::write(&path, b"\0asm not really").unwrap();
+    let error = Runtime::from_file(&path, Limits::default()).err().expect("refused");
+    std::fs::remove_file(&path).ok();
+    assert!(error.to_string().contains("not a WebAssembly component"), "{error}");
+}

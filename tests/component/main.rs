@@ -1,0 +1,13 @@
+//! Integration tests: the real component, built for wasm32-wasip2 and
+//! embedded in the host, run through the host's wasmtime runtime. One test
+//! binary, so the component is compiled once per run.
+
+mod cli;
+mod harness;
+mod hygiene;
+mod input_errors;
+mod limits;
+mod pipeline;
+mod readiness;
+mod scenarios;
+mod sources;
