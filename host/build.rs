@@ -22,10 +22,8 @@ const COMPONENT_PROFILE: &str = "component";
 
 fn main() -> BuildResult {
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
-    let workspace = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?)
-        .parent()
-        .ok_or("host/ has no parent directory")?
-        .to_path_buf();
+    let workspace =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).parent().ok_or("host/ has no parent directory")?.to_path_buf();
     compile_protocol(&workspace, &out_dir)?;
     embed_component(&workspace, &out_dir)
 }
@@ -41,10 +39,7 @@ fn compile_protocol(workspace: &Path, out_dir: &Path) -> BuildResult {
     }
     let descriptors = protox::compile(&files, [&proto_dir])?;
     fs::write(out_dir.join("run_function_descriptors.bin"), prost::Message::encode_to_vec(&descriptors))?;
-    prost_build::Config::new()
-        .btree_map(["."])
-        .include_file("run_function.rs")
-        .compile_fds(descriptors)?;
+    prost_build::Config::new().btree_map(["."]).include_file("run_function.rs").compile_fds(descriptors)?;
     Ok(())
 }
 

@@ -105,8 +105,7 @@ mod tests {
     }
 
     fn observed(name: &str, object: Value, details: &[(&str, &[u8])]) -> (String, ObservedResource) {
-        let connection_details =
-            details.iter().map(|(k, v)| (k.to_string(), SecretBytes::new(v.to_vec()))).collect();
+        let connection_details = details.iter().map(|(k, v)| (k.to_string(), SecretBytes::new(v.to_vec()))).collect();
         (name.to_owned(), ObservedResource { object, connection_details })
     }
 
@@ -126,13 +125,16 @@ mod tests {
         let object = json!({"metadata": {"generation": 4}, "status": {
             "address": "db.example.org", "object": {"b": [2], "a": 1}}});
         let observed = ObservedResources::from([observed("db", object, &[("username", b"admin\xff")])]);
-        assert_eq!(produced(&aggregate(&input, &observed)), [
-            ("address".to_owned(), b"db.example.org".to_vec()),
-            ("generation".to_owned(), b"4".to_vec()),
-            ("object".to_owned(), br#"{"a":1,"b":[2]}"#.to_vec()),
-            ("port".to_owned(), b"5432".to_vec()),
-            ("username".to_owned(), b"admin\xff".to_vec()),
-        ]);
+        assert_eq!(
+            produced(&aggregate(&input, &observed)),
+            [
+                ("address".to_owned(), b"db.example.org".to_vec()),
+                ("generation".to_owned(), b"4".to_vec()),
+                ("object".to_owned(), br#"{"a":1,"b":[2]}"#.to_vec()),
+                ("port".to_owned(), b"5432".to_vec()),
+                ("username".to_owned(), b"admin\xff".to_vec()),
+            ]
+        );
     }
 
     #[test]
@@ -177,9 +179,12 @@ mod tests {
             {"name": "key2", "connectionDetails": [{"name": "username", "fromConnectionSecretKey": "username"}]},
         ]));
         let messages: Vec<_> = conflicts(&input).into_iter().map(|d| d.message).collect();
-        assert_eq!(messages, [
-            "key \"username\" is written by resources[0] key and resources[3] key2; the later entry wins",
-            "key \"x\" is written 2 times by resources[2] other; the last entry wins",
-        ]);
+        assert_eq!(
+            messages,
+            [
+                "key \"username\" is written by resources[0] key and resources[3] key2; the later entry wins",
+                "key \"x\" is written 2 times by resources[2] other; the last entry wins",
+            ]
+        );
     }
 }

@@ -14,11 +14,7 @@ pub fn apply(allowed: &[KeyName], produced: &BTreeMap<KeyName, SecretBytes>) -> 
     if allowed.is_empty() {
         return produced.clone();
     }
-    produced
-        .iter()
-        .filter(|(key, _)| allowed.contains(key))
-        .map(|(key, value)| (key.clone(), value.clone()))
-        .collect()
+    produced.iter().filter(|(key, _)| allowed.contains(key)).map(|(key, value)| (key.clone(), value.clone())).collect()
 }
 
 /// A WARNING for each listed key that no entry can ever produce, suggesting
@@ -40,10 +36,7 @@ pub fn unproducible_keys(input: &Input) -> Vec<Diagnostic> {
         .map(|key| {
             let hint = spelling::closest(key.as_str(), filtered_out.keys().copied())
                 .map(|close| {
-                    format!(
-                        "; did you mean {close:?}, which {} produces and the list leaves out?",
-                        filtered_out[close]
-                    )
+                    format!("; did you mean {close:?}, which {} produces and the list leaves out?", filtered_out[close])
                 })
                 .unwrap_or_default();
             Diagnostic::warning(
@@ -66,10 +59,8 @@ mod tests {
 
     #[test]
     fn empty_list_keeps_everything_and_a_list_filters() {
-        let produced: BTreeMap<_, _> = keys(&["a", "b", "c"])
-            .into_iter()
-            .map(|k| (k, SecretBytes::new(b"v".to_vec())))
-            .collect();
+        let produced: BTreeMap<_, _> =
+            keys(&["a", "b", "c"]).into_iter().map(|k| (k, SecretBytes::new(b"v".to_vec()))).collect();
         assert_eq!(apply(&[], &produced).len(), 3);
         let kept: Vec<_> = apply(&keys(&["c", "a", "z"]), &produced).into_keys().collect();
         assert_eq!(kept, keys(&["a", "c"]));
@@ -87,9 +78,12 @@ mod tests {
         }))
         .unwrap();
         let messages: Vec<_> = unproducible_keys(&input).into_iter().map(|d| d.message).collect();
-        assert_eq!(messages, [
-            "connectionSecretKeys lists \"endpoint\", but no entry produces it",
-            "connectionSecretKeys lists \"key2-pass\", but no entry produces it; did you mean \"key2-password\", which resources[0] key2 produces and the list leaves out?",
-        ]);
+        assert_eq!(
+            messages,
+            [
+                "connectionSecretKeys lists \"endpoint\", but no entry produces it",
+                "connectionSecretKeys lists \"key2-pass\", but no entry produces it; did you mean \"key2-password\", which resources[0] key2 produces and the list leaves out?",
+            ]
+        );
     }
 }

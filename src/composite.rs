@@ -27,16 +27,11 @@ impl Composite {
     pub fn from_object(object: &Value) -> Self {
         let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
         let namespace = text("/metadata/namespace").filter(|ns| !ns.is_empty());
-        let write_connection_secret_to_ref = object
-            .pointer("/spec/writeConnectionSecretToRef")
-            .and_then(|reference| {
-                let name = ObjectName::new(reference.get("name")?.as_str()?).ok()?;
-                let namespace = reference
-                    .get("namespace")
-                    .and_then(Value::as_str)
-                    .and_then(|ns| Namespace::new(ns).ok());
-                Some(CompositeSecretRef { name, namespace })
-            });
+        let write_connection_secret_to_ref = object.pointer("/spec/writeConnectionSecretToRef").and_then(|reference| {
+            let name = ObjectName::new(reference.get("name")?.as_str()?).ok()?;
+            let namespace = reference.get("namespace").and_then(Value::as_str).and_then(|ns| Namespace::new(ns).ok());
+            Some(CompositeSecretRef { name, namespace })
+        });
         Self {
             name: text("/metadata/name"),
             namespace,

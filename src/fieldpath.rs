@@ -143,10 +143,9 @@ impl Parser<'_> {
                     return Err(FieldPathError { position: open, problem: "'[' inside brackets" });
                 }
                 if content.bytes().all(|b| b.is_ascii_digit()) {
-                    let index = content.parse().map_err(|_| FieldPathError {
-                        position: open,
-                        problem: "array index too large",
-                    })?;
+                    let index = content
+                        .parse()
+                        .map_err(|_| FieldPathError { position: open, problem: "array index too large" })?;
                     self.position += close + 1;
                     return Ok(Segment::Index(index));
                 }

@@ -90,9 +90,10 @@ impl Input {
     /// Every (key, where it comes from) pair, in input order.
     pub fn declared_keys(&self) -> impl Iterator<Item = (&KeyName, SourceLabel)> {
         self.resources.iter().enumerate().flat_map(|(index, entry)| {
-            entry.connection_details.iter().map(move |detail| {
-                (&detail.name, SourceLabel { index, resource: entry.name.clone() })
-            })
+            entry
+                .connection_details
+                .iter()
+                .map(move |detail| (&detail.name, SourceLabel { index, resource: entry.name.clone() }))
         })
     }
 }
@@ -106,11 +107,7 @@ pub struct InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
+        if self.path.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.path, self.message) }
     }
 }
 
@@ -168,11 +165,7 @@ struct Path(String);
 
 impl Path {
     fn field(&self, name: &str) -> Path {
-        if self.0.is_empty() {
-            Path(name.to_owned())
-        } else {
-            Path(format!("{}.{name}", self.0))
-        }
+        if self.0.is_empty() { Path(name.to_owned()) } else { Path(format!("{}.{name}", self.0)) }
     }
 
     fn index(&self, index: usize) -> Path {
@@ -205,10 +198,9 @@ impl Reader {
         let write_connection_secret_to_ref = map
             .get("writeConnectionSecretToRef")
             .and_then(|v| self.secret_ref(v, &root.field("writeConnectionSecretToRef")));
-        let write_connection_secrets_to_namespace =
-            map.get("writeConnectionSecretsToNamespace").and_then(|v| {
-                self.name(v, &root.field("writeConnectionSecretsToNamespace"), Namespace::new)
-            });
+        let write_connection_secrets_to_namespace = map
+            .get("writeConnectionSecretsToNamespace")
+            .and_then(|v| self.name(v, &root.field("writeConnectionSecretsToNamespace"), Namespace::new));
         let mode = self.mode(map.get("mode"), &root.field("mode"));
         let required_keys = self.readiness(map.get("readiness"), &root.field("readiness"));
         let input = Input {
@@ -319,10 +311,7 @@ impl Reader {
             let item_path = path.index(index);
             let Some(entry) = self.resource_entry(item, &item_path) else { continue };
             if let Some(first) = first_index_of_name.get(&entry.name) {
-                self.fail(
-                    &item_path.field("name"),
-                    format!("duplicates resources[{first}].name {:?}", entry.name),
-                );
+                self.fail(&item_path.field("name"), format!("duplicates resources[{first}].name {:?}", entry.name));
             } else {
                 first_index_of_name.insert(entry.name.clone(), index);
             }
@@ -422,18 +411,12 @@ impl Reader {
 
     fn key_list(&mut self, value: Option<&Value>, path: &Path) -> Vec<KeyName> {
         let items = self.array(value, path);
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| self.name(item, &path.index(i), KeyName::new))
-            .collect()
+        items.iter().enumerate().filter_map(|(i, item)| self.name(item, &path.index(i), KeyName::new)).collect()
     }
 
     fn secret_ref(&mut self, value: &Value, path: &Path) -> Option<SecretRef> {
         let map = self.object(value, path, &["name", "namespace"])?;
-        let namespace = map
-            .get("namespace")
-            .and_then(|v| self.name(v, &path.field("namespace"), Namespace::new));
+        let namespace = map.get("namespace").and_then(|v| self.name(v, &path.field("namespace"), Namespace::new));
         let name = self.required_name(map, path, "name", ObjectName::new)?;
         Some(SecretRef { name, namespace })
     }
@@ -473,6 +456,7 @@ impl Reader {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names, reason = "the variants are the input's `type` values")]
 enum DetailType {
     FromValue,
     FromConnectionSecretKey,
@@ -640,11 +624,14 @@ mod tests {
                 {"name": "q", "type": "FromSecretKeyRef"},
             ]}],
         })));
-        assert_eq!(found, [
-            "secrets: is not supported yet by this version of the function",
-            "resources[0].connectionDetails[0].fromSecretKeyRef: is not supported yet by this version of the function",
-            "resources[0].connectionDetails[1].type: FromSecretKeyRef is not supported yet by this version of the function",
-        ]);
+        assert_eq!(
+            found,
+            [
+                "secrets: is not supported yet by this version of the function",
+                "resources[0].connectionDetails[0].fromSecretKeyRef: is not supported yet by this version of the function",
+                "resources[0].connectionDetails[1].type: FromSecretKeyRef is not supported yet by this version of the function",
+            ]
+        );
     }
 
     #[test]
@@ -663,10 +650,13 @@ mod tests {
             "resources": [{"name": "db", "connectionDetails": [{"fromConnectionSecretKey": "password"}]}],
             "readiness": {"requiredKeys": ["password", "pasword", "endpoint"]},
         })));
-        assert_eq!(found, [
-            "readiness.requiredKeys[1]: no entry produces \"pasword\", so readiness would never be reached; did you mean \"password\"?",
-            "readiness.requiredKeys[2]: no entry produces \"endpoint\", so readiness would never be reached",
-        ]);
+        assert_eq!(
+            found,
+            [
+                "readiness.requiredKeys[1]: no entry produces \"pasword\", so readiness would never be reached; did you mean \"password\"?",
+                "readiness.requiredKeys[2]: no entry produces \"endpoint\", so readiness would never be reached",
+            ]
+        );
     }
 
     #[test]

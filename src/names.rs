@@ -34,18 +34,15 @@ pub struct KeyName(String);
 impl KeyName {
     pub fn new(name: &str) -> Result<Self, NameError> {
         check_length(name, MAX_KEY_LEN)?;
-        if let Some((position, c)) = name
-            .char_indices()
-            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        if let Some((position, c)) =
+            name.char_indices().find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
         {
             return Err(NameError(format!(
                 "has {c:?} at position {position}; a key may hold only letters, digits, '-', '_' and '.'"
             )));
         }
         if name == "." || name.starts_with("..") {
-            return Err(NameError(
-                "must not be '.' or start with '..' (Kubernetes reserves them)".to_owned(),
-            ));
+            return Err(NameError("must not be '.' or start with '..' (Kubernetes reserves them)".to_owned()));
         }
         Ok(Self(name.to_owned()))
     }
@@ -94,10 +91,7 @@ fn check_length(name: &str, max: usize) -> Result<(), NameError> {
         return Err(NameError("must not be empty".to_owned()));
     }
     if name.len() > max {
-        return Err(NameError(format!(
-            "is {} characters long; at most {max} are allowed",
-            name.len()
-        )));
+        return Err(NameError(format!("is {} characters long; at most {max} are allowed", name.len())));
     }
     Ok(())
 }
@@ -109,9 +103,7 @@ fn check_dns_label_chars(label: &str, what: &str) -> Result<(), NameError> {
         .next()
         .zip(label.chars().last())
         .is_some_and(|(first, last)| is_lower_alphanumeric(first) && is_lower_alphanumeric(last));
-    let allowed = label
-        .chars()
-        .all(|c| is_lower_alphanumeric(c) || c == '-');
+    let allowed = label.chars().all(|c| is_lower_alphanumeric(c) || c == '-');
     if allowed && starts_and_ends_alphanumeric {
         Ok(())
     } else {

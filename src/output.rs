@@ -95,10 +95,8 @@ fn default_namespace(input: &Input, composite: &Composite) -> Result<Namespace, 
 
 /// A `v1` Secret of Crossplane's connection-secret type, `data` in base64.
 pub fn connection_secret(location: &SecretLocation, data: &BTreeMap<KeyName, SecretBytes>) -> Map<String, Value> {
-    let encoded: Map<String, Value> = data
-        .iter()
-        .map(|(key, value)| (key.to_string(), Value::String(BASE64.encode(value.expose()))))
-        .collect();
+    let encoded: Map<String, Value> =
+        data.iter().map(|(key, value)| (key.to_string(), Value::String(BASE64.encode(value.expose())))).collect();
     Map::from_iter([
         ("apiVersion".to_owned(), json!("v1")),
         ("kind".to_owned(), json!("Secret")),
@@ -116,9 +114,7 @@ pub fn data_size<'a>(data: impl IntoIterator<Item = (&'a str, usize)>) -> usize 
 /// An error naming the object when its data is over the Kubernetes limit.
 pub fn check_size(object: &str, size: usize) -> Result<(), String> {
     if size > MAX_DATA_BYTES {
-        Err(format!(
-            "{object} would hold {size} bytes of data; Kubernetes allows at most {MAX_DATA_BYTES} (1 MiB)"
-        ))
+        Err(format!("{object} would hold {size} bytes of data; Kubernetes allows at most {MAX_DATA_BYTES} (1 MiB)"))
     } else {
         Ok(())
     }
@@ -179,17 +175,18 @@ mod tests {
 
     #[test]
     fn builds_a_connection_secret_with_base64_data() {
-        let location = SecretLocation {
-            name: ObjectName::new("app-db").unwrap(),
-            namespace: Namespace::new("default").unwrap(),
-        };
+        let location =
+            SecretLocation { name: ObjectName::new("app-db").unwrap(), namespace: Namespace::new("default").unwrap() };
         let data = BTreeMap::from([(KeyName::new("password").unwrap(), SecretBytes::new(b"\x00\xffpw".to_vec()))]);
-        assert_eq!(Value::Object(connection_secret(&location, &data)), json!({
-            "apiVersion": "v1", "kind": "Secret",
-            "metadata": {"name": "app-db", "namespace": "default"},
-            "type": "connection.crossplane.io/v1alpha1",
-            "data": {"password": "AP9wdw=="},
-        }));
+        assert_eq!(
+            Value::Object(connection_secret(&location, &data)),
+            json!({
+                "apiVersion": "v1", "kind": "Secret",
+                "metadata": {"name": "app-db", "namespace": "default"},
+                "type": "connection.crossplane.io/v1alpha1",
+                "data": {"password": "AP9wdw=="},
+            })
+        );
     }
 
     #[test]

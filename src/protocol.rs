@@ -40,9 +40,7 @@ fn number_to_json(n: f64) -> Value {
 }
 
 pub fn json_to_struct(object: &Map<String, Value>) -> prost_types::Struct {
-    prost_types::Struct {
-        fields: object.iter().map(|(key, value)| (key.clone(), json_to_value(value))).collect(),
-    }
+    prost_types::Struct { fields: object.iter().map(|(key, value)| (key.clone(), json_to_value(value))).collect() }
 }
 
 fn json_to_value(value: &Value) -> prost_types::Value {

@@ -164,11 +164,10 @@ impl Runtime {
         let component = Component::new(&engine, component)
             .map_err(|e| LoadError(format!("not a WebAssembly component wasmtime can compile: {e}")))?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-            .map_err(|e| LoadError(format!("cannot link WASI: {e}")))?;
-        let instance_pre = linker.instantiate_pre(&component).map_err(|e| {
-            LoadError(format!("the component needs imports this host does not provide: {e}"))
-        })?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| LoadError(format!("cannot link WASI: {e}")))?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError(format!("the component needs imports this host does not provide: {e}")))?;
         let pre = ConnectionDetailsPre::new(instance_pre)
             .map_err(|e| LoadError(format!("the component does not export the connection-details world: {e}")))?;
         Ok(Self { engine, pre, limits })
@@ -182,12 +181,9 @@ impl Runtime {
     /// store, returning the encoded RunFunctionResponse.
     pub fn run_function(&self, request: &[u8]) -> Result<Vec<u8>, RunError> {
         let mut store = self.new_store();
-        let outcome = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|instance| {
-                instance.crossplane_connection_details_function_runner().call_run_function(&mut store, request)
-            });
+        let outcome = self.pre.instantiate(&mut store).and_then(|instance| {
+            instance.crossplane_connection_details_function_runner().call_run_function(&mut store, request)
+        });
         match outcome {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(rejected)) => Err(RunError::Rejected(rejected)),

@@ -32,8 +32,20 @@ fn run_prints_the_protojson_response_of_an_example() {
     assert_eq!(output.status, exit::SUCCESS, "{}", output.stderr);
     let response: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(response["meta"]["tag"], "scenario-a");
-    let keys: Vec<_> = response["desired"]["composite"]["connectionDetails"].as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys, ["attribute.secret", "attribute.ses_smtp_password_v4", "key2-secret", "key2-smtp", "key2-user", "password", "username"]);
+    let keys: Vec<_> =
+        response["desired"]["composite"]["connectionDetails"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(
+        keys,
+        [
+            "attribute.secret",
+            "attribute.ses_smtp_password_v4",
+            "key2-secret",
+            "key2-smtp",
+            "key2-user",
+            "password",
+            "username"
+        ]
+    );
     assert_eq!(response["results"][0]["severity"], "SEVERITY_WARNING");
 }
 
@@ -83,7 +95,11 @@ fn unusable_files_exit_2_naming_the_file() {
 
     let not_protobuf = cli(&["run", "--format", "proto"], &[0xff, 0xff, 0xff]);
     assert_eq!(not_protobuf.status, exit::UNUSABLE);
-    assert!(not_protobuf.stderr.contains("standard input: the request is not a protobuf RunFunctionRequest"), "{}", not_protobuf.stderr);
+    assert!(
+        not_protobuf.stderr.contains("standard input: the request is not a protobuf RunFunctionRequest"),
+        "{}",
+        not_protobuf.stderr
+    );
 }
 
 #[test]
@@ -98,7 +114,10 @@ fn help_teaches_and_bad_arguments_exit_2() {
     let help = cli(&["run", "--help"], b"");
     assert_eq!(help.status, exit::SUCCESS);
     let text = String::from_utf8(help.stdout).unwrap();
-    assert!(text.contains("Exit status:") && text.contains("--component <PATH>") && text.contains("protojson"), "{text}");
+    assert!(
+        text.contains("Exit status:") && text.contains("--component <PATH>") && text.contains("protojson"),
+        "{text}"
+    );
 
     let bad = cli(&["run", "--format", "yaml"], b"");
     assert_eq!(bad.status, exit::UNUSABLE);
@@ -108,7 +127,8 @@ fn help_teaches_and_bad_arguments_exit_2() {
 #[test]
 fn both_protocol_packages_are_the_same_contract() {
     let v1 = std::fs::read_to_string(repo_path("proto/apiextensions/fn/proto/v1/run_function.proto")).unwrap();
-    let v1beta1 = std::fs::read_to_string(repo_path("proto/apiextensions/fn/proto/v1beta1/run_function.proto")).unwrap();
+    let v1beta1 =
+        std::fs::read_to_string(repo_path("proto/apiextensions/fn/proto/v1beta1/run_function.proto")).unwrap();
     assert_eq!(v1.replace("package apiextensions.fn.proto.v1;", "package apiextensions.fn.proto.v1beta1;"), v1beta1);
     // And the host's types for both encode identically.
     let request = protocol::v1beta1::RunFunctionRequest {

@@ -39,20 +39,26 @@ impl Request {
 
     /// A cluster-scoped legacy XR named `xr`, no composed resources yet.
     pub fn legacy(input: Value) -> Self {
-        Self::with_composite(input, json!({
-            "apiVersion": "example.org/v1alpha1", "kind": "XDatabase",
-            "metadata": {"name": "xr", "uid": "0a1b2c3d"},
-            "spec": {},
-        }))
+        Self::with_composite(
+            input,
+            json!({
+                "apiVersion": "example.org/v1alpha1", "kind": "XDatabase",
+                "metadata": {"name": "xr", "uid": "0a1b2c3d"},
+                "spec": {},
+            }),
+        )
     }
 
     /// A namespaced Crossplane v2 XR named `db` in `apps`.
     pub fn modern(input: Value) -> Self {
-        Self::with_composite(input, json!({
-            "apiVersion": "example.org/v1alpha1", "kind": "Database",
-            "metadata": {"name": "db", "namespace": "apps"},
-            "spec": {"crossplane": {"compositionRef": {"name": "databases"}}},
-        }))
+        Self::with_composite(
+            input,
+            json!({
+                "apiVersion": "example.org/v1alpha1", "kind": "Database",
+                "metadata": {"name": "db", "namespace": "apps"},
+                "spec": {"crossplane": {"compositionRef": {"name": "databases"}}},
+            }),
+        )
     }
 
     fn with_composite(input: Value, composite: Value) -> Self {
@@ -153,11 +159,7 @@ impl Response {
 fn decode_map(value: &Value) -> BTreeMap<String, Vec<u8>> {
     value
         .as_object()
-        .map(|map| {
-            map.iter()
-                .map(|(k, v)| (k.clone(), BASE64.decode(v.as_str().unwrap()).unwrap()))
-                .collect()
-        })
+        .map(|map| map.iter().map(|(k, v)| (k.clone(), BASE64.decode(v.as_str().unwrap()).unwrap())).collect())
         .unwrap_or_default()
 }
 

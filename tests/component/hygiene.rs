@@ -86,7 +86,7 @@ fn host_errors_and_the_cli_never_echo_request_data() {
     let mut wrong_type = request.0.clone();
     wrong_type["observed"]["resources"]["db"]["connectionDetails"]["password"] = json!(format!("{SENTINEL}!!"));
     wrong_type["meta"]["tag"] = json!([SENTINEL]);
-    for document in [wrong_type.to_string(), format!("{{\"meta\": {{\"tag\": \"{SENTINEL}"), format!("{SENTINEL}")] {
+    for document in [wrong_type.to_string(), format!("{{\"meta\": {{\"tag\": \"{SENTINEL}"), SENTINEL.to_owned()] {
         let (status, stdout, stderr) = run_cli(&["run"], document.as_bytes());
         assert_eq!(status, 2, "{stderr}");
         assert!(stdout.is_empty());

@@ -27,7 +27,10 @@ fn wrong_api_version() {
 #[test]
 fn unknown_field() {
     let message = fatal_for(input(json!({"resources": [{"name": "db", "connectionDetail": []}]})));
-    assert_eq!(message, format!("{PREFIX}resources[0].connectionDetail: unknown field; expected one of name, connectionDetails"));
+    assert_eq!(
+        message,
+        format!("{PREFIX}resources[0].connectionDetail: unknown field; expected one of name, connectionDetails")
+    );
 }
 
 #[test]
@@ -38,7 +41,9 @@ fn bad_field_path() {
     ]}]})));
     assert_eq!(
         message,
-        format!("{PREFIX}resources[0].connectionDetails[1].fromFieldPath: is not a valid field path: '[' without a matching ']' at character 10")
+        format!(
+            "{PREFIX}resources[0].connectionDetails[1].fromFieldPath: is not a valid field path: '[' without a matching ']' at character 10"
+        )
     );
 }
 
@@ -50,16 +55,21 @@ fn invalid_key_name() {
     ]})));
     assert_eq!(
         message,
-        format!("{PREFIX}resources[1].connectionDetails[0].name: has '/' at position 2; a key may hold only letters, digits, '-', '_' and '.'")
+        format!(
+            "{PREFIX}resources[1].connectionDetails[0].name: has '/' at position 2; a key may hold only letters, digits, '-', '_' and '.'"
+        )
     );
 }
 
 #[test]
 fn several_problems_arrive_in_one_fatal_result() {
-    let message = fatal_for(json!({"apiVersion": API_VERSION, "kind": "ConnectionDetails", "mode": "Always", "extra": 1}));
+    let message =
+        fatal_for(json!({"apiVersion": API_VERSION, "kind": "ConnectionDetails", "mode": "Always", "extra": 1}));
     assert_eq!(
         message,
-        format!("{PREFIX}extra: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness; mode: must be one of Auto, Composite, Secret")
+        format!(
+            "{PREFIX}extra: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness; mode: must be one of Auto, Composite, Secret"
+        )
     );
 }
 
@@ -77,7 +87,11 @@ fn undecodable_bytes_are_the_export_error_not_a_response() {
     match RUNTIME.run_function(&garbage) {
         Err(RunError::Rejected(error)) => {
             assert_eq!(error.kind, ErrorKind::MalformedRequest);
-            assert!(error.message.starts_with("the request is not a protobuf RunFunctionRequest: "), "{}", error.message);
+            assert!(
+                error.message.starts_with("the request is not a protobuf RunFunctionRequest: "),
+                "{}",
+                error.message
+            );
         }
         other => panic!("expected the component to reject the bytes, got {other:?}"),
     }

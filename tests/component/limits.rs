@@ -27,8 +27,11 @@ fn exceeding_the_memory_limit_fails_that_call_only() {
 /// a large value is copied in bulk at almost no cost in fuel.
 fn request_with_entries(entries: usize) -> Request {
     let details: Vec<_> = (0..entries).map(|i| json!({"name": format!("k{i}"), "value": "v"})).collect();
-    Request::legacy(input(json!({"resources": [{"name": "db", "connectionDetails": details}]})))
-        .observed("db", json!({}), &[])
+    Request::legacy(input(json!({"resources": [{"name": "db", "connectionDetails": details}]}))).observed(
+        "db",
+        json!({}),
+        &[],
+    )
 }
 
 #[test]

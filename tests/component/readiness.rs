@@ -40,13 +40,16 @@ fn with_the_conditions_capability_a_condition_is_reported_instead_of_a_result() 
         .observed("db", json!({}), &[("username", b"admin")])
         .run();
     assert_eq!(response.results(), []);
-    assert_eq!(response.0["conditions"], json!([{
-        "type": "ConnectionSecretReady",
-        "status": "STATUS_CONDITION_FALSE",
-        "reason": "WaitingForKeys",
-        "message": "waiting for connection secret keys: password",
-        "target": "TARGET_COMPOSITE_AND_CLAIM",
-    }]));
+    assert_eq!(
+        response.0["conditions"],
+        json!([{
+            "type": "ConnectionSecretReady",
+            "status": "STATUS_CONDITION_FALSE",
+            "reason": "WaitingForKeys",
+            "message": "waiting for connection secret keys: password",
+            "target": "TARGET_COMPOSITE_AND_CLAIM",
+        }])
+    );
     assert_eq!(response.desired_resource("connection-secret").unwrap()["ready"], "READY_FALSE");
     assert_eq!(response.ttl(), "15s");
 }

@@ -77,7 +77,8 @@ fn the_later_entry_wins_a_conflict_with_a_warning_naming_both_sources() {
     .observed("key2", json!({}), &[("username", b"second-user")])
     .run();
     assert_eq!(response.composite_details()["username"], b"second-user");
-    assert_eq!(response.warnings(), [
-        "key \"username\" is written by resources[0] key and resources[3] key2; the later entry wins"
-    ]);
+    assert_eq!(
+        response.warnings(),
+        ["key \"username\" is written by resources[0] key and resources[3] key2; the later entry wins"]
+    );
 }
