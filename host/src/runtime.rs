@@ -240,3 +240,23 @@ fn classify_trap(error: &wasmtime::Error) -> RunError {
 fn root_cause(error: &wasmtime::Error) -> String {
     error.chain().last().map(ToString::to_string).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sandbox grants nothing, but the surest sandbox is a component
+    /// that asks for nothing: std's stdio, environment and exit only. A new
+    /// dependency that wants files, sockets or clocks fails here first.
+    #[test]
+    fn the_component_imports_only_stdio_environment_and_exit() {
+        let engine = Engine::new(&engine_config()).unwrap();
+        let component = Component::new(&engine, EMBEDDED_COMPONENT).unwrap();
+        let imports: Vec<String> =
+            component.component_type().imports(&engine).map(|(name, _)| name.to_owned()).collect();
+        assert!(!imports.is_empty());
+        let unexpected: Vec<&String> =
+            imports.iter().filter(|name| !(name.starts_with("wasi:io/") || name.starts_with("wasi:cli/"))).collect();
+        assert!(unexpected.is_empty(), "the component imports more than it should: {unexpected:?}");
+    }
+}
