@@ -58,17 +58,26 @@ impl fmt::Display for FieldPath {
         for (i, segment) in self.0.iter().enumerate() {
             match segment {
                 Segment::Index(index) => write!(f, "[{index}]")?,
-                Segment::Field(name) if needs_brackets(name) => write!(f, "[{name}]")?,
-                Segment::Field(name) if i == 0 => f.write_str(name)?,
-                Segment::Field(name) => write!(f, ".{name}")?,
+                Segment::Field(name) => write_field(f, name, i == 0)?,
             }
         }
         Ok(())
     }
 }
 
-fn needs_brackets(name: &str) -> bool {
-    name.contains(['.', '[', ']']) || name.parse::<usize>().is_ok()
+/// The plainest spelling that parses back to the same field: bare, else in
+/// brackets, quoted when the name would otherwise end the brackets early or
+/// read as a quote.
+fn write_field(f: &mut fmt::Formatter<'_>, name: &str, first: bool) -> fmt::Result {
+    if !name.contains(['.', '[', ']']) {
+        return if first { f.write_str(name) } else { write!(f, ".{name}") };
+    }
+    if name.contains(['[', ']']) || name.starts_with(['\'', '"']) {
+        let quote = if name.contains('\'') { '"' } else { '\'' };
+        write!(f, "[{quote}{name}{quote}]")
+    } else {
+        write!(f, "[{name}]")
+    }
 }
 
 struct Parser<'a> {
@@ -220,12 +229,43 @@ mod tests {
     }
 
     #[test]
-    fn displays_round_trip() {
-        for text in ["a.b[0].c", "metadata.annotations[crossplane.io/external-name]", "a[1][2]"] {
-            let path = FieldPath::parse(text).unwrap();
-            assert_eq!(path.to_string(), text);
-            assert_eq!(FieldPath::parse(&path.to_string()).unwrap(), path);
+    fn displays_canonically() {
+        let cases = [
+            ("a.b[0].c", "a.b[0].c"),
+            ("metadata.annotations[crossplane.io/external-name]", "metadata.annotations[crossplane.io/external-name]"),
+            ("data[\"it's\"]", "data.it's"),
+            ("data[\"it's.x\"]", "data[it's.x]"),
+            ("a[.\"']", "a[.\"']"),
+            ("a['x]y']", "a['x]y']"),
+            ("a['0']", "a.0"),
+        ];
+        for (text, canonical) in cases {
+            assert_eq!(FieldPath::parse(text).unwrap().to_string(), canonical, "{text}");
         }
+    }
+
+    /// Every string of up to five symbols from an alphabet of the syntax's
+    /// special characters: parsing never panics, and whatever parses
+    /// survives a round trip through `Display`.
+    #[test]
+    fn every_short_string_parses_or_fails_cleanly_and_round_trips() {
+        const ALPHABET: [&str; 8] = ["a", ".", "[", "]", "'", "\"", "0", "é"];
+        let mut parsed = 0;
+        for len in 0..=5u32 {
+            for mut n in 0..ALPHABET.len().pow(len) {
+                let mut text = String::new();
+                for _ in 0..len {
+                    text.push_str(ALPHABET[n % ALPHABET.len()]);
+                    n /= ALPHABET.len();
+                }
+                if let Ok(path) = FieldPath::parse(&text) {
+                    parsed += 1;
+                    let shown = path.to_string();
+                    assert_eq!(FieldPath::parse(&shown).as_ref(), Ok(&path), "{text:?} shown as {shown:?}");
+                }
+            }
+        }
+        assert!(parsed > 1000, "only {parsed} strings parsed; the alphabet no longer exercises the grammar");
     }
 
     #[test]
