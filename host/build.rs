@@ -19,6 +19,9 @@ const COMPONENT_FILE: &str = "connection_details.wasm";
 const WASM_TARGET: &str = "wasm32-wasip2";
 /// The workspace profile that makes the component small (see Cargo.toml).
 const COMPONENT_PROFILE: &str = "component";
+const V1_PROTO: &str = "apiextensions/fn/proto/v1/run_function.proto";
+const V1_PACKAGE: &str = "package apiextensions.fn.proto.v1;";
+const V1BETA1_PACKAGE: &str = "package apiextensions.fn.proto.v1beta1;";
 
 fn main() -> BuildResult {
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
@@ -28,16 +31,23 @@ fn main() -> BuildResult {
     embed_component(&workspace, &out_dir)
 }
 
+/// v1 is transcribed once, in proto/; v1beta1, the same contract under the
+/// package Crossplane 1.14–1.16 call, is derived from it here.
 fn compile_protocol(workspace: &Path, out_dir: &Path) -> BuildResult {
     let proto_dir = workspace.join("proto");
-    let files: Vec<PathBuf> = ["v1", "v1beta1"]
-        .iter()
-        .map(|version| proto_dir.join(format!("apiextensions/fn/proto/{version}/run_function.proto")))
-        .collect();
-    for file in &files {
-        println!("cargo:rerun-if-changed={}", file.display());
+    let v1 = proto_dir.join(V1_PROTO);
+    println!("cargo:rerun-if-changed={}", v1.display());
+    let v1_text = fs::read_to_string(&v1).map_err(|e| format!("{}: {e}", v1.display()))?;
+    let v1beta1_text = v1_text.replacen(V1_PACKAGE, V1BETA1_PACKAGE, 1);
+    if v1beta1_text == v1_text {
+        return Err(format!("{}: no line `{V1_PACKAGE}` to derive v1beta1 from", v1.display()).into());
     }
-    let descriptors = protox::compile(&files, [&proto_dir])?;
+    let derived_dir = out_dir.join("proto");
+    let v1beta1 = derived_dir.join(V1_PROTO.replacen("/v1/", "/v1beta1/", 1));
+    fs::create_dir_all(v1beta1.parent().ok_or("derived proto path has no parent")?)?;
+    fs::write(&v1beta1, v1beta1_text)?;
+
+    let descriptors = protox::compile([&v1, &v1beta1], [&proto_dir, &derived_dir])?;
     fs::write(out_dir.join("run_function_descriptors.bin"), prost::Message::encode_to_vec(&descriptors))?;
     prost_build::Config::new().btree_map(["."]).include_file("run_function.rs").compile_fds(descriptors)?;
     Ok(())
