@@ -160,7 +160,7 @@ fn has_capability(request: &RunFunctionRequest, capability: Capability) -> bool 
     request.meta.as_ref().is_some_and(|meta| meta.capabilities.contains(&capability.into()))
 }
 
-fn to_result(diagnostic: &Diagnostic, target: Target) -> FunctionResult {
+pub(crate) fn to_result(diagnostic: &Diagnostic, target: Target) -> FunctionResult {
     let severity = match diagnostic.severity {
         DiagnosticSeverity::Fatal => Severity::Fatal,
         DiagnosticSeverity::Warning => Severity::Warning,

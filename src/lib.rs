@@ -18,6 +18,7 @@ pub mod output;
 pub mod plan;
 pub mod protocol;
 pub mod readiness;
+pub mod render;
 pub mod secret;
 pub mod spelling;
 

@@ -95,13 +95,28 @@ fn default_namespace(input: &Input, composite: &Composite) -> Result<Namespace, 
 
 /// A `v1` Secret of Crossplane's connection-secret type, `data` in base64.
 pub fn connection_secret(location: &SecretLocation, data: &BTreeMap<KeyName, SecretBytes>) -> Map<String, Value> {
+    secret_object(
+        location.namespace.as_str(),
+        location.name.as_str(),
+        CONNECTION_SECRET_TYPE,
+        data.iter().map(|(key, value)| (key.as_str(), value.expose())),
+    )
+}
+
+/// A `v1` Secret as the API server holds it: `data` in base64, keys sorted.
+pub fn secret_object<'a>(
+    namespace: &str,
+    name: &str,
+    secret_type: &str,
+    data: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Map<String, Value> {
     let encoded: Map<String, Value> =
-        data.iter().map(|(key, value)| (key.to_string(), Value::String(BASE64.encode(value.expose())))).collect();
+        data.into_iter().map(|(key, value)| (key.to_owned(), Value::String(BASE64.encode(value)))).collect();
     Map::from_iter([
         ("apiVersion".to_owned(), json!("v1")),
         ("kind".to_owned(), json!("Secret")),
-        ("metadata".to_owned(), json!({"name": location.name.as_str(), "namespace": location.namespace.as_str()})),
-        ("type".to_owned(), json!(CONNECTION_SECRET_TYPE)),
+        ("metadata".to_owned(), json!({"name": name, "namespace": namespace})),
+        ("type".to_owned(), json!(secret_type)),
         ("data".to_owned(), Value::Object(encoded)),
     ])
 }

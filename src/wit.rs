@@ -1,18 +1,49 @@
-//! The WIT adapter: bytes in, bytes out, a typed error for undecodable input.
+//! The WIT adapter: converts between WIT types and the crate's own, and
+//! nothing else.
 
 wit_bindgen::generate!({ world: "connection-details", path: "wit" });
 
-use exports::crossplane::connection_details::function_runner::{Error, ErrorKind, Guest};
+use exports::crossplane::connection_details::function_runner::{self, ErrorKind};
+use exports::crossplane::connection_details::renderer::{self, InputError, OutputFormat, RenderRequest, Rendered};
+
+use crate::render;
 
 struct Component;
 
-impl Guest for Component {
-    fn run_function(request: Vec<u8>) -> Result<Vec<u8>, Error> {
-        crate::function::run_function(&request).map_err(|error| Error {
+impl function_runner::Guest for Component {
+    fn run_function(request: Vec<u8>) -> Result<Vec<u8>, function_runner::Error> {
+        crate::function::run_function(&request).map_err(|error| function_runner::Error {
             kind: ErrorKind::MalformedRequest,
             message: format!("the request is not a protobuf RunFunctionRequest: {error}"),
         })
     }
+}
+
+impl renderer::Guest for Component {
+    fn render(request: RenderRequest, format: OutputFormat) -> Result<Rendered, InputError> {
+        let request = render::RenderRequest {
+            composite: Some(file(request.composite)),
+            composition: Some(file(request.composition)),
+            observed_resources: request.observed_resources.into_iter().map(file).collect(),
+            secrets: request.secrets.into_iter().map(file).collect(),
+            required_resources: request.required_resources.into_iter().map(file).collect(),
+            xrd: request.xrd.map(file),
+            claim: request.claim.map(file),
+            function_name: request.function_name,
+        };
+        let format = match format {
+            OutputFormat::Yaml => render::Format::Yaml,
+            OutputFormat::Json => render::Format::Json,
+            OutputFormat::Table => render::Format::Table,
+        };
+        render::render(&request, format)
+            .map(|rendered| Rendered { output: rendered.output, fatal: rendered.fatal })
+            .map_err(|error| InputError { file: error.file, line: error.line, message: error.message })
+    }
+}
+
+fn file(file: renderer::File) -> render::File {
+    render::File { name: file.name, text: file.text }
 }
 
 export!(Component);

@@ -1,5 +1,5 @@
-//! The command line: `run` today; `render` and `serve` share the runtime
-//! options defined here.
+//! The command line: `render` and `run` (and later `serve`), sharing the
+//! runtime options defined here.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::protocol;
-use crate::runtime::{Limits, RunError, Runtime};
+use crate::runtime::{self, File, Limits, RenderRequest, RunError, Runtime};
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -31,6 +31,30 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Render the Secrets (and ConfigMaps) a composition leaves in the cluster.
+    ///
+    /// Runs the function on XR and COMPOSITION the way Crossplane would, with
+    /// the observed resources and Secrets given, answering the function's
+    /// requirements from --required-resources, then publishes the result as
+    /// Crossplane does: for a legacy XR, the XR's connection secret (named by
+    /// its UID in the Composition's writeConnectionSecretsToNamespace unless
+    /// the XR names one) filtered by the XRD's connectionSecretKeys, and the
+    /// claim's secret; for a Crossplane v2 XR, the composed Secret.
+    ///
+    /// COMPOSITION may be Pipeline-mode (the step whose functionRef is
+    /// --function-name supplies the input) or legacy (spec.resources).
+    /// Every PATH may be a file or a folder of .yaml/.yml files, each file
+    /// holding one or more documents. Observed resources are matched to
+    /// composition resources by the annotation
+    /// crossplane.io/composition-resource-name.
+    ///
+    /// Example:
+    ///   function-connection-details render examples/aws-iam/xr.yaml examples/aws-iam/composition.yaml \
+    ///     --observed-resources examples/aws-iam/observed.yaml --secrets examples/aws-iam/secrets.yaml \
+    ///     --xrd examples/aws-iam/xrd.yaml --claim examples/aws-iam/claim.yaml -o table
+    #[command(after_help = EXIT_CODES)]
+    Render(RenderArgs),
+
     /// Run one RunFunctionRequest through the function and print its response.
     ///
     /// Reads protojson (the JSON mapping of protobuf: lowerCamelCase field
@@ -55,6 +79,67 @@ struct RunArgs {
 
     #[command(flatten)]
     runtime: RuntimeArgs,
+}
+
+#[derive(Debug, Args)]
+struct RenderArgs {
+    /// The composite resource (XR): a file with one document.
+    #[arg(value_name = "XR")]
+    composite: PathBuf,
+
+    /// The Composition: a file with one document.
+    #[arg(value_name = "COMPOSITION")]
+    composition: PathBuf,
+
+    /// Composed resources as Crossplane observes them (repeatable).
+    #[arg(long, value_name = "PATH")]
+    observed_resources: Vec<PathBuf>,
+
+    /// Secrets in the cluster, such as the composed resources' connection
+    /// Secrets (repeatable).
+    #[arg(long, value_name = "PATH")]
+    secrets: Vec<PathBuf>,
+
+    /// Objects that answer the function's requirements (repeatable).
+    #[arg(long, value_name = "PATH")]
+    required_resources: Vec<PathBuf>,
+
+    /// The CompositeResourceDefinition, for its connectionSecretKeys.
+    #[arg(long, value_name = "PATH")]
+    xrd: Option<PathBuf>,
+
+    /// The claim, whose connection secret Crossplane also writes.
+    #[arg(long, value_name = "PATH")]
+    claim: Option<PathBuf>,
+
+    /// The functionRef name of this function's pipeline step.
+    #[arg(long, value_name = "NAME", default_value = "function-connection-details")]
+    function_name: String,
+
+    /// yaml: a YAML stream of the objects, then Result documents. json: the
+    /// same as a JSON array. table: listings with byte counts, never values.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Yaml)]
+    output: OutputFormat,
+
+    #[command(flatten)]
+    runtime: RuntimeArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Yaml,
+    Json,
+    Table,
+}
+
+impl From<OutputFormat> for runtime::OutputFormat {
+    fn from(format: OutputFormat) -> Self {
+        match format {
+            OutputFormat::Yaml => Self::Yaml,
+            OutputFormat::Json => Self::Json,
+            OutputFormat::Table => Self::Table,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -137,6 +222,7 @@ where
         }
     };
     let outcome = match cli.command {
+        Command::Render(args) => render(&args, io),
         Command::Run(args) => run(&args, io),
     };
     match outcome {
@@ -173,6 +259,68 @@ fn run(args: &RunArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
     };
     written.map_err(|error| Failure::unusable(format!("cannot write the response: {error}")))?;
     Ok(if protocol::has_fatal_result(&response) { exit::FATAL_RESULT } else { exit::SUCCESS })
+}
+
+fn render(args: &RenderArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
+    let request = RenderRequest {
+        composite: read_file(&args.composite)?,
+        composition: read_file(&args.composition)?,
+        observed_resources: read_paths(&args.observed_resources)?,
+        secrets: read_paths(&args.secrets)?,
+        required_resources: read_paths(&args.required_resources)?,
+        xrd: args.xrd.as_deref().map(read_file).transpose()?,
+        claim: args.claim.as_deref().map(read_file).transpose()?,
+        function_name: args.function_name.clone(),
+    };
+    let runtime = args.runtime.load()?;
+    let rendered = match runtime.render(&request, args.output.into()) {
+        Ok(Ok(rendered)) => rendered,
+        Ok(Err(unusable)) => return Err(Failure::unusable(describe_input_error(&unusable))),
+        Err(limit_or_trap) => return Err(Failure { status: exit::FATAL_RESULT, message: limit_or_trap.to_string() }),
+    };
+    io.stdout
+        .write_all(rendered.output.as_bytes())
+        .map_err(|error| Failure::unusable(format!("cannot write the output: {error}")))?;
+    Ok(if rendered.fatal { exit::FATAL_RESULT } else { exit::SUCCESS })
+}
+
+fn describe_input_error(error: &runtime::InputError) -> String {
+    match (&error.file, error.line) {
+        (Some(file), Some(line)) => format!("{file}:{line}: {}", error.message),
+        (Some(file), None) => format!("{file}: {}", error.message),
+        _ => error.message.clone(),
+    }
+}
+
+/// Each PATH's files: the file itself, or a folder's .yaml and .yml files in
+/// name order.
+fn read_paths(paths: &[PathBuf]) -> Result<Vec<File>, Failure> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path)
+                .map_err(|error| Failure::unusable(format!("{}: cannot list: {error}", path.display())))?;
+            let mut yaml_files: Vec<PathBuf> = entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|file| file.is_file() && file.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
+                .collect();
+            yaml_files.sort();
+            for file in yaml_files {
+                files.push(read_file(&file)?);
+            }
+        } else {
+            files.push(read_file(path)?);
+        }
+    }
+    Ok(files)
+}
+
+fn read_file(path: &Path) -> Result<File, Failure> {
+    let bytes =
+        std::fs::read(path).map_err(|error| Failure::unusable(format!("{}: cannot read: {error}", path.display())))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| Failure::unusable(format!("{}: not UTF-8 text", path.display())))?;
+    Ok(File { name: path.display().to_string(), text })
 }
 
 fn read_input(path: &Path, io: &mut Io<'_>) -> Result<Vec<u8>, Failure> {

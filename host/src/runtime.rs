@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, OptLevel, ResourceLimiter, Store};
@@ -16,8 +17,11 @@ mod bindings {
     wasmtime::component::bindgen!({ world: "connection-details", path: "../wit" });
 }
 
-use bindings::ConnectionDetailsPre;
 pub use bindings::exports::crossplane::connection_details::function_runner::{Error as ComponentError, ErrorKind};
+pub use bindings::exports::crossplane::connection_details::renderer::{
+    File, InputError, OutputFormat, RenderRequest, Rendered,
+};
+use bindings::{ConnectionDetails, ConnectionDetailsPre};
 
 /// The component built from this workspace when the host was built.
 pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/connection_details.wasm"));
@@ -86,9 +90,31 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 pub struct Runtime {
+    compiled: Compiled,
+    limits: Limits,
+}
+
+/// A compiled, linked component, ready to instantiate. Cheap to clone.
+#[derive(Clone)]
+struct Compiled {
     engine: Engine,
     pre: ConnectionDetailsPre<CallState>,
-    limits: Limits,
+}
+
+impl Compiled {
+    fn new(component: &[u8]) -> Result<Self, LoadError> {
+        let engine = Engine::new(&engine_config()).map_err(|e| LoadError(format!("cannot configure wasmtime: {e}")))?;
+        let component = Component::new(&engine, component)
+            .map_err(|e| LoadError(format!("not a WebAssembly component wasmtime can compile: {e}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| LoadError(format!("cannot link WASI: {e}")))?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError(format!("the component needs imports this host does not provide: {e}")))?;
+        let pre = ConnectionDetailsPre::new(instance_pre)
+            .map_err(|e| LoadError(format!("the component does not export the connection-details world: {e}")))?;
+        Ok(Self { engine, pre })
+    }
 }
 
 /// Everything one call's store owns.
@@ -148,9 +174,16 @@ impl WasiView for CallState {
 }
 
 impl Runtime {
-    /// The component embedded at build time.
+    /// The component embedded at build time. It is compiled once per
+    /// process: limits belong to each call's store, so every runtime can
+    /// share one engine and one pre-instantiated component.
     pub fn embedded(limits: Limits) -> Result<Self, LoadError> {
-        Self::from_bytes(EMBEDDED_COMPONENT, limits)
+        static COMPILED: OnceLock<Result<Compiled, String>> = OnceLock::new();
+        let compiled = COMPILED.get_or_init(|| Compiled::new(EMBEDDED_COMPONENT).map_err(|e| e.0));
+        match compiled {
+            Ok(compiled) => Ok(Self { compiled: compiled.clone(), limits }),
+            Err(message) => Err(LoadError(message.clone())),
+        }
     }
 
     /// Another build of the component, from a file.
@@ -160,17 +193,7 @@ impl Runtime {
     }
 
     pub fn from_bytes(component: &[u8], limits: Limits) -> Result<Self, LoadError> {
-        let engine = Engine::new(&engine_config()).map_err(|e| LoadError(format!("cannot configure wasmtime: {e}")))?;
-        let component = Component::new(&engine, component)
-            .map_err(|e| LoadError(format!("not a WebAssembly component wasmtime can compile: {e}")))?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| LoadError(format!("cannot link WASI: {e}")))?;
-        let instance_pre = linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError(format!("the component needs imports this host does not provide: {e}")))?;
-        let pre = ConnectionDetailsPre::new(instance_pre)
-            .map_err(|e| LoadError(format!("the component does not export the connection-details world: {e}")))?;
-        Ok(Self { engine, pre, limits })
+        Ok(Self { compiled: Compiled::new(component)?, limits })
     }
 
     pub fn limits(&self) -> Limits {
@@ -180,15 +203,33 @@ impl Runtime {
     /// Runs `run-function` on encoded RunFunctionRequest bytes in a fresh
     /// store, returning the encoded RunFunctionResponse.
     pub fn run_function(&self, request: &[u8]) -> Result<Vec<u8>, RunError> {
+        self.call(|instance, store| {
+            instance.crossplane_connection_details_function_runner().call_run_function(store, request)
+        })?
+        .map_err(RunError::Rejected)
+    }
+
+    /// Runs `render` in a fresh store. The inner `Err` is the component's
+    /// word that the inputs were unusable.
+    pub fn render(
+        &self,
+        request: &RenderRequest,
+        format: OutputFormat,
+    ) -> Result<Result<Rendered, InputError>, RunError> {
+        self.call(|instance, store| {
+            instance.crossplane_connection_details_renderer().call_render(store, request, format)
+        })
+    }
+
+    /// Instantiates the component in a fresh, limited store and makes one
+    /// call; traps and exhausted limits become [`RunError`]s.
+    fn call<R>(
+        &self,
+        export: impl FnOnce(&ConnectionDetails, &mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> Result<R, RunError> {
         let mut store = self.new_store();
-        let outcome = self.pre.instantiate(&mut store).and_then(|instance| {
-            instance.crossplane_connection_details_function_runner().call_run_function(&mut store, request)
-        });
-        match outcome {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(rejected)) => Err(RunError::Rejected(rejected)),
-            Err(error) => Err(classify_trap(&error)),
-        }
+        let instance = self.compiled.pre.instantiate(&mut store).map_err(|error| classify_trap(&error))?;
+        export(&instance, &mut store).map_err(|error| classify_trap(&error))
     }
 
     fn new_store(&self) -> Store<CallState> {
@@ -197,7 +238,7 @@ impl Runtime {
             table: ResourceTable::new(),
             limiter: MemoryLimiter { max_bytes: self.limits.memory_bytes },
         };
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(&self.compiled.engine, state);
         store.limiter(|state| &mut state.limiter);
         // Fuel is enabled in `engine_config`, so setting it cannot fail.
         let _ = store.set_fuel(self.limits.fuel);
@@ -246,17 +287,22 @@ mod tests {
     use super::*;
 
     /// The sandbox grants nothing, but the surest sandbox is a component
-    /// that asks for nothing: std's stdio, environment and exit only. A new
-    /// dependency that wants files, sockets or clocks fails here first.
+    /// that asks for nothing: std's stdio, environment and exit, and the
+    /// seed std's HashMap draws. A new dependency that wants files, sockets
+    /// or clocks fails here first.
     #[test]
-    fn the_component_imports_only_stdio_environment_and_exit() {
+    fn the_component_imports_only_what_std_needs() {
         let engine = Engine::new(&engine_config()).unwrap();
         let component = Component::new(&engine, EMBEDDED_COMPONENT).unwrap();
         let imports: Vec<String> =
             component.component_type().imports(&engine).map(|(name, _)| name.to_owned()).collect();
         assert!(!imports.is_empty());
-        let unexpected: Vec<&String> =
-            imports.iter().filter(|name| !(name.starts_with("wasi:io/") || name.starts_with("wasi:cli/"))).collect();
+        let allowed = |name: &str| {
+            name.starts_with("wasi:io/")
+                || name.starts_with("wasi:cli/")
+                || name.starts_with("wasi:random/insecure-seed@")
+        };
+        let unexpected: Vec<&String> = imports.iter().filter(|name| !allowed(name)).collect();
         assert!(unexpected.is_empty(), "the component imports more than it should: {unexpected:?}");
     }
 }

@@ -9,13 +9,14 @@ use serde_json::Value;
 
 use crate::harness::{Request, Response, repo_path};
 
-struct Output {
-    status: u8,
-    stdout: Vec<u8>,
-    stderr: String,
+pub struct Output {
+    pub status: u8,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
 }
 
-fn cli(args: &[&str], stdin: &[u8]) -> Output {
+/// Runs the command line in-process, as the binary would.
+pub fn cli(args: &[&str], stdin: &[u8]) -> Output {
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let mut io = Io { stdin: &mut Cursor::new(stdin.to_vec()), stdout: &mut stdout, stderr: &mut stderr };
     let status = main_with(std::iter::once("function-connection-details").chain(args.iter().copied()), &mut io);

@@ -9,5 +9,6 @@ mod input_errors;
 mod limits;
 mod pipeline;
 mod readiness;
+mod render;
 mod scenarios;
 mod sources;

@@ -1,0 +1,176 @@
+//! `-o yaml`, `-o json` and `-o table`. The table never shows a value: it
+//! lists objects like `kubectl get secrets -A` and describes each like
+//! `kubectl describe`, with a byte count per key.
+
+use std::fmt::Write;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value};
+
+use super::documents::RenderError;
+use super::observed::namespaced_name;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+    Table,
+}
+
+/// What render produced: the objects as they would exist in the cluster,
+/// then `render.crossplane.io/v1beta1` Result and Condition documents.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub objects: Vec<Map<String, Value>>,
+    pub results: Vec<Map<String, Value>>,
+    pub conditions: Vec<Map<String, Value>>,
+}
+
+impl Output {
+    fn documents(&self) -> impl Iterator<Item = &Map<String, Value>> {
+        self.objects.iter().chain(&self.results).chain(&self.conditions)
+    }
+}
+
+pub fn format(output: &Output, format: Format) -> Result<String, RenderError> {
+    match format {
+        Format::Yaml => yaml(output),
+        Format::Json => json(output),
+        Format::Table => Ok(table(output)),
+    }
+}
+
+fn yaml(output: &Output) -> Result<String, RenderError> {
+    let mut text = String::new();
+    for document in output.documents() {
+        let yaml = serde_saphyr::to_string(document).map_err(|error| RenderError {
+            file: None,
+            line: None,
+            message: format!("cannot write YAML: {error}"),
+        })?;
+        text.push_str("---\n");
+        text.push_str(&yaml);
+    }
+    Ok(text)
+}
+
+fn json(output: &Output) -> Result<String, RenderError> {
+    let documents: Vec<&Map<String, Value>> = output.documents().collect();
+    serde_json::to_string_pretty(&documents).map(|text| text + "\n").map_err(|error| RenderError {
+        file: None,
+        line: None,
+        message: format!("cannot write JSON: {error}"),
+    })
+}
+
+fn table(output: &Output) -> String {
+    let mut text = String::new();
+    let secrets: Vec<&Map<String, Value>> = output.objects.iter().filter(|o| kind(o) == "Secret").collect();
+    let config_maps: Vec<&Map<String, Value>> = output.objects.iter().filter(|o| kind(o) == "ConfigMap").collect();
+    if !secrets.is_empty() {
+        let rows = secrets.iter().map(|secret| {
+            let (namespace, name) = namespaced_name(&Value::Object((*secret).clone()));
+            let secret_type = secret.get("type").and_then(Value::as_str).unwrap_or("Opaque").to_owned();
+            vec![namespace, name, secret_type, data_sizes(secret).len().to_string()]
+        });
+        columns(&mut text, &["NAMESPACE", "NAME", "TYPE", "DATA"], rows.collect());
+    }
+    if !config_maps.is_empty() {
+        separate(&mut text);
+        let rows = config_maps.iter().map(|config_map| {
+            let (namespace, name) = namespaced_name(&Value::Object((*config_map).clone()));
+            vec![namespace, name, data_sizes(config_map).len().to_string()]
+        });
+        columns(&mut text, &["NAMESPACE", "NAME", "DATA"], rows.collect());
+    }
+    for object in secrets.iter().chain(&config_maps) {
+        separate(&mut text);
+        describe(&mut text, object);
+    }
+    if !output.results.is_empty() {
+        separate(&mut text);
+        let rows = output.results.iter().map(|result| {
+            let severity = field(result, "severity").trim_start_matches("SEVERITY_").to_owned();
+            vec![severity, field(result, "step").to_owned(), field(result, "message").to_owned()]
+        });
+        columns(&mut text, &["RESULT", "STEP", "MESSAGE"], rows.collect());
+    }
+    if !output.conditions.is_empty() {
+        separate(&mut text);
+        let rows = output.conditions.iter().map(|condition| {
+            ["type", "status", "reason", "message"].iter().map(|f| field(condition, f).to_owned()).collect()
+        });
+        columns(&mut text, &["CONDITION", "STATUS", "REASON", "MESSAGE"], rows.collect());
+    }
+    text
+}
+
+fn describe(text: &mut String, object: &Map<String, Value>) {
+    let (namespace, name) = namespaced_name(&Value::Object(object.clone()));
+    let _ = writeln!(text, "Name:         {name}");
+    let _ = writeln!(text, "Namespace:    {namespace}");
+    let _ = writeln!(text, "Kind:         {}", kind(object));
+    if let Some(secret_type) = object.get("type").and_then(Value::as_str) {
+        let _ = writeln!(text, "Type:         {secret_type}");
+    }
+    let _ = writeln!(text, "\nData\n====");
+    for (key, size) in data_sizes(object) {
+        let _ = writeln!(text, "{key}:  {size} bytes");
+    }
+}
+
+/// Each key with the size of its value: decoded for a Secret's base64
+/// `data`, as written for a ConfigMap.
+fn data_sizes(object: &Map<String, Value>) -> Vec<(&str, usize)> {
+    let base64_encoded = kind(object) == "Secret";
+    object
+        .get("data")
+        .and_then(Value::as_object)
+        .map(|data| {
+            data.iter()
+                .map(|(key, value)| {
+                    let text = value.as_str().unwrap_or_default();
+                    let size =
+                        if base64_encoded { BASE64.decode(text).map_or(0, |bytes| bytes.len()) } else { text.len() };
+                    (key.as_str(), size)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn columns(text: &mut String, headers: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let header_row: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+    for row in std::iter::once(&header_row).chain(&rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<width$}   ", width = widths[i]);
+            }
+        }
+        let _ = writeln!(text, "{}", line.trim_end());
+    }
+}
+
+fn separate(text: &mut String) {
+    if !text.is_empty() {
+        text.push('\n');
+    }
+}
+
+fn kind(object: &Map<String, Value>) -> &str {
+    field(object, "kind")
+}
+
+fn field<'a>(object: &'a Map<String, Value>, name: &str) -> &'a str {
+    object.get(name).and_then(Value::as_str).unwrap_or_default()
+}

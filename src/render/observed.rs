@@ -1,0 +1,116 @@
+//! Observed composed resources from files, each with the connection details
+//! of the Secret its `spec.writeConnectionSecretToRef` names.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value};
+
+use super::documents::{Document, RenderError};
+use crate::output::secret_object;
+use crate::protocol::v1::Resource;
+
+/// The annotation by which Crossplane ties a composed resource to its
+/// composition resource name.
+pub const RESOURCE_NAME_ANNOTATION: &str = "crossplane.io/composition-resource-name";
+/// Where `kubectl` puts an object without a namespace.
+const DEFAULT_NAMESPACE: &str = "default";
+
+#[derive(Debug, Default)]
+pub struct Observed {
+    /// By composition resource name.
+    pub resources: BTreeMap<String, Resource>,
+    /// The composed resources' connection Secrets, as the cluster holds them.
+    pub connection_secrets: Vec<Map<String, Value>>,
+}
+
+pub fn observed(resources: &[Document], secrets: &[Document]) -> Result<Observed, RenderError> {
+    let mut observed = Observed::default();
+    for document in resources {
+        let name = resource_name(document)?;
+        if observed.resources.contains_key(&name) {
+            return Err(RenderError::in_file(
+                &document.file,
+                format!("{}: a second observed resource named {name:?}", document.describe()),
+            ));
+        }
+        let mut connection_details = BTreeMap::new();
+        if let Some(secret) = connection_secret_of(document, secrets) {
+            connection_details = secret_data(secret)?;
+            let secret_type = secret.value.get("type").and_then(Value::as_str).unwrap_or("Opaque");
+            let (namespace, secret_name) = namespaced_name(&secret.value);
+            let data = connection_details.iter().map(|(k, v)| (k.as_str(), v.as_slice()));
+            observed.connection_secrets.push(secret_object(&namespace, &secret_name, secret_type, data));
+        }
+        let resource = Resource { resource: Some(document.to_struct()), connection_details, ready: 0 };
+        observed.resources.insert(name, resource);
+    }
+    Ok(observed)
+}
+
+fn resource_name(document: &Document) -> Result<String, RenderError> {
+    document
+        .value
+        .pointer("/metadata/annotations")
+        .and_then(|annotations| annotations.get(RESOURCE_NAME_ANNOTATION))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            RenderError::in_file(
+                &document.file,
+                format!(
+                    "{}: has no annotation {RESOURCE_NAME_ANNOTATION}, which render needs to match it to a \
+                     composition resource",
+                    document.describe()
+                ),
+            )
+        })
+}
+
+/// The Secret named by the resource's `spec.writeConnectionSecretToRef`
+/// (namespace: the ref's, else the resource's), if it was given.
+fn connection_secret_of<'d>(resource: &Document, secrets: &'d [Document]) -> Option<&'d Document> {
+    let reference = resource.value.pointer("/spec/writeConnectionSecretToRef")?;
+    let name = reference.get("name").and_then(Value::as_str)?;
+    let namespace = reference
+        .get("namespace")
+        .or_else(|| resource.value.pointer("/metadata/namespace"))
+        .and_then(Value::as_str)
+        .unwrap_or(DEFAULT_NAMESPACE);
+    secrets.iter().find(|secret| {
+        secret.value.get("kind").and_then(Value::as_str) == Some("Secret")
+            && namespaced_name(&secret.value) == (namespace.to_owned(), name.to_owned())
+    })
+}
+
+pub fn namespaced_name(object: &Value) -> (String, String) {
+    let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
+    (
+        text("/metadata/namespace").unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
+        text("/metadata/name").unwrap_or_default(),
+    )
+}
+
+/// `data` (base64) and `stringData` (text, as the API server would store
+/// it in `data`), merged; `stringData` wins as it does on write.
+fn secret_data(secret: &Document) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
+    let mut data = BTreeMap::new();
+    if let Some(encoded) = secret.value.get("data").and_then(Value::as_object) {
+        for (key, value) in encoded {
+            let decoded = value.as_str().and_then(|text| BASE64.decode(text).ok()).ok_or_else(|| {
+                RenderError::in_file(&secret.file, format!("{}: data.{key} is not base64 text", secret.describe()))
+            })?;
+            data.insert(key.clone(), decoded);
+        }
+    }
+    if let Some(plain) = secret.value.get("stringData").and_then(Value::as_object) {
+        for (key, value) in plain {
+            let text = value.as_str().ok_or_else(|| {
+                RenderError::in_file(&secret.file, format!("{}: stringData.{key} is not text", secret.describe()))
+            })?;
+            data.insert(key.clone(), text.as_bytes().to_vec());
+        }
+    }
+    Ok(data)
+}

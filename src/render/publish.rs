@@ -1,0 +1,163 @@
+//! What Crossplane does with the function's response, reproduced: the
+//! Secrets and ConfigMaps that would exist in the cluster afterwards.
+//!
+//! Legacy XRs: Crossplane writes `desired.composite.connectionDetails`,
+//! filtered by the XRD's `connectionSecretKeys`, into the XR's connection
+//! secret (named by the XR's UID in the Composition's
+//! `writeConnectionSecretsToNamespace` unless the XR names one) and the same
+//! data into the claim's. Modern XRs: only composed objects exist.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::documents::{Document, RenderError};
+use super::observed::namespaced_name;
+use crate::composite::Composite;
+use crate::diagnostics::Diagnostic;
+use crate::output::{CONNECTION_SECRET_TYPE, secret_object};
+use crate::protocol::struct_to_json;
+use crate::protocol::v1::RunFunctionResponse;
+use crate::spelling;
+
+/// Gives a legacy XR without a `spec.writeConnectionSecretToRef` the one
+/// Crossplane would: its UID in the Composition's
+/// `writeConnectionSecretsToNamespace`.
+pub fn configure_composite(xr: &mut Document, secrets_namespace: Option<&str>) -> Result<(), RenderError> {
+    let Some(namespace) = secrets_namespace else { return Ok(()) };
+    if Composite::from_object(&xr.value).modern || xr.value.pointer("/spec/writeConnectionSecretToRef").is_some() {
+        return Ok(());
+    }
+    let Some(uid) = xr.value.pointer("/metadata/uid").and_then(Value::as_str).map(str::to_owned) else {
+        return Err(RenderError::in_file(
+            &xr.file,
+            "the XR has no metadata.uid, and Crossplane names a legacy XR's connection secret by its UID; \
+             add a uid or a spec.writeConnectionSecretToRef",
+        ));
+    };
+    let Some(object) = xr.value.as_object_mut() else { return Ok(()) };
+    let spec = object.entry("spec").or_insert_with(|| json!({}));
+    let Some(spec) = spec.as_object_mut() else {
+        return Err(RenderError::in_file(&xr.file, "the XR's spec is not a mapping"));
+    };
+    spec.insert("writeConnectionSecretToRef".to_owned(), json!({"name": uid, "namespace": namespace}));
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+pub struct Published {
+    /// Secrets, then ConfigMaps, each sorted by namespace and name.
+    pub objects: Vec<Map<String, Value>>,
+    /// What render itself has to say about publishing.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn publish(
+    xr: &Value,
+    claim: Option<&Value>,
+    xrd: Option<&Value>,
+    response: &RunFunctionResponse,
+    connection_secrets: Vec<Map<String, Value>>,
+) -> Published {
+    let mut published = Published { objects: connection_secrets, diagnostics: Vec::new() };
+    let composite = Composite::from_object(xr);
+    let details = response
+        .desired
+        .as_ref()
+        .and_then(|desired| desired.composite.as_ref())
+        .map(|composite| composite.connection_details.clone())
+        .unwrap_or_default();
+    if composite.modern {
+        if !details.is_empty() {
+            published.diagnostics.push(Diagnostic::warning(
+                "ConnectionDetailsIgnored",
+                "the XR is a Crossplane v2 XR (it has spec.crossplane), for which Crossplane ignores \
+                 desired.composite.connectionDetails; use mode Secret or Auto to compose a Secret",
+            ));
+        }
+    } else {
+        publish_legacy(xr, claim, xrd, details, &mut published);
+    }
+    published.objects.extend(composed_objects(response, composite.namespace.as_deref()));
+    published.objects.sort_by_key(|object| {
+        let value = Value::Object(object.clone());
+        let kind_rank = u8::from(object.get("kind").and_then(Value::as_str) != Some("Secret"));
+        (kind_rank, namespaced_name(&value))
+    });
+    published.objects.dedup();
+    published
+}
+
+fn publish_legacy(
+    xr: &Value,
+    claim: Option<&Value>,
+    xrd: Option<&Value>,
+    details: BTreeMap<String, Vec<u8>>,
+    published: &mut Published,
+) {
+    let allowed: Vec<&str> = xrd
+        .and_then(|xrd| xrd.pointer("/spec/connectionSecretKeys"))
+        .and_then(Value::as_array)
+        .map(|keys| keys.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    published.diagnostics.extend(unproduced_xrd_keys(&allowed, &details));
+    let filtered: BTreeMap<&str, &[u8]> = details
+        .iter()
+        .filter(|(key, _)| allowed.is_empty() || allowed.contains(&key.as_str()))
+        .map(|(key, value)| (key.as_str(), value.as_slice()))
+        .collect();
+    let reference = |object: &Value| {
+        let name = object.pointer("/spec/writeConnectionSecretToRef/name").and_then(Value::as_str)?.to_owned();
+        let namespace = object
+            .pointer("/spec/writeConnectionSecretToRef/namespace")
+            .or_else(|| object.pointer("/metadata/namespace"))
+            .and_then(Value::as_str)?
+            .to_owned();
+        Some((namespace, name))
+    };
+    let secrets = [Some(xr), claim].into_iter().flatten().filter_map(reference);
+    for (namespace, name) in secrets {
+        let data = filtered.iter().map(|(key, value)| (*key, *value));
+        published.objects.push(secret_object(&namespace, &name, CONNECTION_SECRET_TYPE, data));
+    }
+}
+
+/// Crossplane drops these silently; render says so, with the produced key
+/// whose spelling is closest.
+fn unproduced_xrd_keys(allowed: &[&str], details: &BTreeMap<String, Vec<u8>>) -> Vec<Diagnostic> {
+    let unlisted: Vec<&str> = details.keys().map(String::as_str).filter(|key| !allowed.contains(key)).collect();
+    allowed
+        .iter()
+        .filter(|key| !details.contains_key(**key))
+        .map(|key| {
+            let hint = spelling::closest(key, unlisted.iter().copied())
+                .map(|close| format!("; did you mean {close:?}, which the composition produces?"))
+                .unwrap_or_default();
+            Diagnostic::warning(
+                "KeyNeverProduced",
+                format!("the XRD's connectionSecretKeys lists {key:?}, but the composition produces no such key{hint}"),
+            )
+        })
+        .collect()
+}
+
+/// Desired Secrets and ConfigMaps, in the XR's namespace unless they name one.
+fn composed_objects(response: &RunFunctionResponse, xr_namespace: Option<&str>) -> Vec<Map<String, Value>> {
+    let desired = response.desired.as_ref().map(|desired| &desired.resources);
+    desired
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, resource)| {
+            let Value::Object(mut object) = struct_to_json(resource.resource.as_ref()?) else { return None };
+            let kind = object.get("kind").and_then(Value::as_str)?;
+            let is_core = object.get("apiVersion").and_then(Value::as_str) == Some("v1");
+            if !(is_core && matches!(kind, "Secret" | "ConfigMap")) {
+                return None;
+            }
+            if let (Some(namespace), Some(Value::Object(metadata))) = (xr_namespace, object.get_mut("metadata")) {
+                metadata.entry("namespace").or_insert_with(|| json!(namespace));
+            }
+            Some(object)
+        })
+        .collect()
+}
