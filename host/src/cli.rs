@@ -13,8 +13,22 @@ use crate::runtime::{self, File, Limits, RenderRequest, RunError, Runtime};
 const EXIT_CODES: &str = "\
 Exit status:
   0  the function ran and reported no FATAL result
-  1  the function reported a FATAL result (the response is still printed)
+  1  the function reported a FATAL result (the output is still printed)
   2  unusable arguments, files or requests (the message names which)";
+
+const RENDER_EXAMPLE: &str = "\
+Example (seed scenario A, as a table):
+  function-connection-details render examples/aws-iam/xr.yaml examples/aws-iam/composition.yaml \\
+    --observed-resources examples/aws-iam/observed.yaml --secrets examples/aws-iam/secrets.yaml \\
+    --xrd examples/aws-iam/xrd.yaml --claim examples/aws-iam/claim.yaml -o table";
+
+const RUN_EXAMPLE: &str = "\
+Example:
+  function-connection-details run --input examples/requests/scenario-a.json";
+
+fn with_exit_codes(example: &str) -> String {
+    format!("{example}\n\n{EXIT_CODES}")
+}
 
 /// Crossplane composition function that gathers the connection details of
 /// composed resources into one secret per composite resource and claim.
@@ -47,12 +61,7 @@ enum Command {
     /// holding one or more documents. Observed resources are matched to
     /// composition resources by the annotation
     /// crossplane.io/composition-resource-name.
-    ///
-    /// Example:
-    ///   function-connection-details render examples/aws-iam/xr.yaml examples/aws-iam/composition.yaml \
-    ///     --observed-resources examples/aws-iam/observed.yaml --secrets examples/aws-iam/secrets.yaml \
-    ///     --xrd examples/aws-iam/xrd.yaml --claim examples/aws-iam/claim.yaml -o table
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, after_long_help = with_exit_codes(RENDER_EXAMPLE))]
     Render(RenderArgs),
 
     /// Run one RunFunctionRequest through the function and print its response.
@@ -60,10 +69,7 @@ enum Command {
     /// Reads protojson (the JSON mapping of protobuf: lowerCamelCase field
     /// names, bytes in base64, enums by name) or, with --format proto, binary
     /// protobuf, and writes the RunFunctionResponse in the same format.
-    ///
-    /// Example:
-    ///   function-connection-details run --input examples/requests/scenario-a.json
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, after_long_help = with_exit_codes(RUN_EXAMPLE))]
     Run(RunArgs),
 }
 
