@@ -8,10 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::derive::{self, Derived};
 use crate::diagnostics::{Diagnostic, join_words};
 use crate::input::{ConnectionDetail, Input, Source, SourceLabel};
 use crate::names::KeyName;
 use crate::secret::SecretBytes;
+use crate::secretref::ExistingSecrets;
 
 /// One composed resource as Crossplane observed it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,16 +32,19 @@ pub struct Aggregate {
     pub produced: BTreeMap<KeyName, SecretBytes>,
     /// Keys that entries declare but none has produced yet.
     pub pending: BTreeSet<KeyName>,
+    /// Derived keys whose templates failed: FATAL.
+    pub failures: Vec<Diagnostic>,
 }
 
 /// Resolves every entry in input order, so a later entry overwrites an
-/// earlier one with the same key name.
-pub fn aggregate(input: &Input, observed: &ObservedResources) -> Aggregate {
+/// earlier one with the same key name; then the derived keys, each seeing
+/// the keys produced before it.
+pub fn aggregate(input: &Input, observed: &ObservedResources, existing: &ExistingSecrets) -> Aggregate {
     let mut result = Aggregate::default();
     for entry in &input.resources {
         let resource = observed.get(&entry.name);
         for detail in &entry.connection_details {
-            match resource.and_then(|resource| resolve(detail, resource)) {
+            match resolve(detail, resource, existing) {
                 Some(value) => {
                     result.produced.insert(detail.name.clone(), value);
                 }
@@ -49,16 +54,37 @@ pub fn aggregate(input: &Input, observed: &ObservedResources) -> Aggregate {
             }
         }
     }
+    for (index, derived) in input.derived.iter().enumerate() {
+        match derive::evaluate(&derived.template, &result.produced) {
+            Derived::Value(value) => {
+                result.produced.insert(derived.name.clone(), value);
+            }
+            Derived::Pending => {
+                result.pending.insert(derived.name.clone());
+            }
+            Derived::Failed(problem) => result.failures.push(Diagnostic::fatal(
+                "TemplateFailed",
+                format!("derived[{index}] {}: the template failed: {problem}", derived.name),
+            )),
+        }
+    }
     let produced = &result.produced;
     result.pending.retain(|key| !produced.contains_key(key));
     result
 }
 
-fn resolve(detail: &ConnectionDetail, resource: &ObservedResource) -> Option<SecretBytes> {
+/// A key of an existing Secret does not depend on the composed resource;
+/// every other source waits for the resource to be observed.
+fn resolve(
+    detail: &ConnectionDetail,
+    resource: Option<&ObservedResource>,
+    existing: &ExistingSecrets,
+) -> Option<SecretBytes> {
     match &detail.source {
-        Source::ConnectionSecretKey(key) => resource.connection_details.get(key.as_str()).cloned(),
-        Source::FieldPath(path) => path.lookup(&resource.object).map(field_value_bytes),
-        Source::Value(value) => Some(value.clone()),
+        Source::SecretKeyRef(reference) => existing.value(reference).cloned(),
+        Source::ConnectionSecretKey(key) => resource?.connection_details.get(key.as_str()).cloned(),
+        Source::FieldPath(path) => path.lookup(&resource?.object).map(field_value_bytes),
+        Source::Value(value) => resource.map(|_| value.clone()),
     }
 }
 
@@ -126,7 +152,7 @@ mod tests {
             "address": "db.example.org", "object": {"b": [2], "a": 1}}});
         let observed = ObservedResources::from([observed("db", object, &[("username", b"admin\xff")])]);
         assert_eq!(
-            produced(&aggregate(&input, &observed)),
+            produced(&aggregate(&input, &observed, &ExistingSecrets::default())),
             [
                 ("address".to_owned(), b"db.example.org".to_vec()),
                 ("generation".to_owned(), b"4".to_vec()),
@@ -147,7 +173,7 @@ mod tests {
             {"name": "missing", "connectionDetails": [{"name": "port", "value": "5432"}]},
         ]));
         let observed = ObservedResources::from([observed("db", json!({}), &[])]);
-        let result = aggregate(&input, &observed);
+        let result = aggregate(&input, &observed, &ExistingSecrets::default());
         assert!(result.produced.is_empty());
         let pending: Vec<_> = result.pending.iter().map(KeyName::as_str).collect();
         assert_eq!(pending, ["endpoint", "password", "port"]);
@@ -165,7 +191,7 @@ mod tests {
             observed("b", json!({}), &[]),
             observed("c", json!({}), &[]),
         ]);
-        let result = aggregate(&input, &observed);
+        let result = aggregate(&input, &observed, &ExistingSecrets::default());
         assert_eq!(produced(&result), [("user".to_owned(), b"second".to_vec())]);
         assert!(result.pending.is_empty());
     }
@@ -186,5 +212,41 @@ mod tests {
                 "key \"x\" is written 2 times by resources[2] other; the last entry wins",
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod derived_tests {
+    use super::*;
+    use crate::input::parse;
+    use serde_json::json;
+
+    #[test]
+    fn derived_keys_see_earlier_keys_and_wait_for_pending_ones() {
+        let input = parse(&json!({
+            "apiVersion": crate::input::API_VERSION, "kind": crate::input::KIND,
+            "resources": [{"name": "db", "connectionDetails": [
+                {"fromConnectionSecretKey": "username"}, {"fromConnectionSecretKey": "password"},
+            ]}],
+            "derived": [
+                {"name": "user-upper", "template": "{{ username | upper }}"},
+                {"name": "both", "template": "{{ keys['user-upper'] }}:{{ password }}"},
+                {"name": "loop", "template": "{% for i in range(100000) %}{{ i }}{% endfor %}"},
+            ],
+        }))
+        .unwrap();
+        let observed = ObservedResources::from([(
+            "db".to_owned(),
+            ObservedResource {
+                object: json!({}),
+                connection_details: [("username".to_owned(), SecretBytes::new(b"admin".to_vec()))].into(),
+            },
+        )]);
+        let result = aggregate(&input, &observed, &ExistingSecrets::default());
+        assert_eq!(result.produced[&KeyName::new("user-upper").unwrap()].expose(), b"ADMIN");
+        let pending: Vec<&str> = result.pending.iter().map(KeyName::as_str).collect();
+        assert_eq!(pending, ["both", "password"]);
+        let failures: Vec<&str> = result.failures.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(failures, ["derived[2] loop: the template failed: engine ran out of fuel at line 1"]);
     }
 }

@@ -10,15 +10,19 @@ use prost_types::{Duration, Struct};
 
 use crate::aggregate::{ObservedResource, ObservedResources};
 use crate::diagnostics::{Diagnostic, Severity as DiagnosticSeverity};
+use crate::fanout;
+use crate::names::KeyName;
 use crate::output::{self, CONNECTION_SECRET_RESOURCE, Destination};
 use crate::plan::{Plan, plan};
+use crate::protocol::v1::resource_selector::Match;
 use crate::protocol::v1::{
-    Capability, Condition, Ready, Resource, ResponseMeta, Result as FunctionResult, RunFunctionRequest,
-    RunFunctionResponse, Severity, State, Status, Target,
+    Capability, Condition, Ready, Resource, ResourceSelector, ResponseMeta, Result as FunctionResult,
+    RunFunctionRequest, RunFunctionResponse, Severity, State, Status, Target,
 };
 use crate::protocol::{json_to_struct, struct_to_json};
 use crate::readiness::{CONDITION_TYPE, Readiness, TTL_SECONDS};
 use crate::secret::SecretBytes;
+use crate::secretref::{Fetched, SecretId, read_secret};
 
 /// Decodes a request, runs it, encodes the response. Only bytes that are not
 /// a `RunFunctionRequest` fail; every other problem is a FATAL result.
@@ -49,7 +53,8 @@ pub fn respond(request: &RunFunctionRequest) -> RunFunctionResponse {
         return response;
     };
     let resources = observed.map(observed_resources).unwrap_or_default();
-    match plan(input.as_ref(), &composite, &resources) {
+    let fetch = |id: &SecretId| fetched_secret(request, id);
+    match plan(input.as_ref(), &composite, &resources, &fetch) {
         Ok(plan) => apply(plan, request, &mut response),
         Err(fatal) => response.results.push(to_result(&fatal, Target::Composite)),
     }
@@ -74,9 +79,26 @@ fn observed_resources(state: &State) -> ObservedResources {
         .collect()
 }
 
+/// What Crossplane answered for a Secret: under its requirement key in
+/// `required_resources`, or in the deprecated `extra_resources` when it
+/// predates the REQUIRED_RESOURCES capability. Both are read.
+fn fetched_secret(request: &RunFunctionRequest, id: &SecretId) -> Fetched {
+    let key = id.requirement_key();
+    let Some(answer) = request.required_resources.get(&key).or_else(|| request.extra_resources.get(&key)) else {
+        return Fetched::NotYet;
+    };
+    match answer.items.first().and_then(|item| item.resource.as_ref()) {
+        Some(secret) => read_secret(&struct_to_json(secret)),
+        None => Fetched::Missing,
+    }
+}
+
 fn apply(plan: Plan, request: &RunFunctionRequest, response: &mut RunFunctionResponse) {
     let waiting = plan.readiness.as_ref().is_some_and(|readiness| !readiness.is_ready());
+    ask_for_secrets(&plan.requirements, request, response);
     let desired = response.desired.get_or_insert_default();
+    let missing: Vec<&KeyName> = plan.readiness.iter().flat_map(|readiness| &readiness.missing).collect();
+    compose_fan_out(&plan.fan_out, &missing, desired);
     let written = match &plan.destination {
         Destination::Composite => write_to_composite(&plan, desired, waiting),
         Destination::Secret(location) => write_connection_secret(&plan, location, desired, waiting),
@@ -89,6 +111,43 @@ fn apply(plan: Plan, request: &RunFunctionRequest, response: &mut RunFunctionRes
     }
     if let Some(readiness) = &plan.readiness {
         report_readiness(readiness, request, response);
+    }
+}
+
+/// Requirements are answered per call, so every response repeats them.
+fn ask_for_secrets(ids: &[SecretId], request: &RunFunctionRequest, response: &mut RunFunctionResponse) {
+    if ids.is_empty() {
+        return;
+    }
+    let selectors = ids.iter().map(|id| {
+        let selector = ResourceSelector {
+            api_version: "v1".to_owned(),
+            kind: "Secret".to_owned(),
+            r#match: Some(Match::MatchName(id.name.to_string())),
+            namespace: Some(id.namespace.to_string()),
+        };
+        (id.requirement_key(), selector)
+    });
+    let requirements = response.requirements.get_or_insert_default();
+    if has_capability(request, Capability::RequiredResources) {
+        requirements.resources.extend(selectors);
+    } else {
+        requirements.extra_resources.extend(selectors);
+    }
+}
+
+/// Each fan-out object, Ready unless it copies a required key that is
+/// missing: a Secret has no status of its own to wait for.
+fn compose_fan_out(destinations: &[fanout::Destination], missing: &[&KeyName], desired: &mut State) {
+    for destination in destinations {
+        let holds_missing = destination.sources().iter().any(|source| missing.contains(source));
+        let ready = if holds_missing { Ready::False } else { Ready::True };
+        let resource = Resource {
+            resource: Some(json_to_struct(&destination.to_object())),
+            ready: ready.into(),
+            ..Default::default()
+        };
+        desired.resources.insert(destination.resource_name(), resource);
     }
 }
 

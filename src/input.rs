@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::derive;
 use crate::fieldpath::FieldPath;
 use crate::names::{KeyName, NameError, Namespace, ObjectName};
 use crate::secret::SecretBytes;
@@ -27,6 +28,38 @@ pub struct Input {
     pub write_connection_secrets_to_namespace: Option<Namespace>,
     pub mode: Mode,
     pub required_keys: RequiredKeys,
+    /// Keys computed from other keys, in order.
+    pub derived: Vec<DerivedKey>,
+    /// ASO-style copies of produced keys into other Secrets.
+    pub secrets: Vec<FanOut>,
+    /// The same into ConfigMaps.
+    pub config_maps: Vec<FanOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedKey {
+    pub name: KeyName,
+    /// A MiniJinja template, checked to parse.
+    pub template: String,
+}
+
+/// One `secrets[]` or `configMaps[]` item: produced key `key` goes to key
+/// `to_key` of the object `to_name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FanOut {
+    pub key: KeyName,
+    pub to_name: ObjectName,
+    pub to_key: KeyName,
+    pub to_namespace: Option<Namespace>,
+}
+
+/// `fromSecretKeyRef`: a key of an existing Secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretKeyRef {
+    pub name: ObjectName,
+    pub key: KeyName,
+    /// Defaults to the XR's namespace.
+    pub namespace: Option<Namespace>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +80,7 @@ pub enum Source {
     ConnectionSecretKey(KeyName),
     FieldPath(FieldPath),
     Value(SecretBytes),
+    SecretKeyRef(SecretKeyRef),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,28 +107,34 @@ pub struct SecretRef {
     pub namespace: Option<Namespace>,
 }
 
-/// Where a key comes from, as users read it: `resources[3] key2`.
+/// Where a key comes from, as users read it: `resources[3] key2`, `derived[0]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceLabel {
-    pub index: usize,
-    pub resource: String,
+pub enum SourceLabel {
+    Resource { index: usize, resource: String },
+    Derived { index: usize },
 }
 
 impl fmt::Display for SourceLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "resources[{}] {}", self.index, self.resource)
+        match self {
+            Self::Resource { index, resource } => write!(f, "resources[{index}] {resource}"),
+            Self::Derived { index } => write!(f, "derived[{index}]"),
+        }
     }
 }
 
 impl Input {
-    /// Every (key, where it comes from) pair, in input order.
+    /// Every (key, where it comes from) pair, in evaluation order: the
+    /// resources' entries, then derived keys.
     pub fn declared_keys(&self) -> impl Iterator<Item = (&KeyName, SourceLabel)> {
-        self.resources.iter().enumerate().flat_map(|(index, entry)| {
+        let from_resources = self.resources.iter().enumerate().flat_map(|(index, entry)| {
             entry
                 .connection_details
                 .iter()
-                .map(move |detail| (&detail.name, SourceLabel { index, resource: entry.name.clone() }))
-        })
+                .map(move |detail| (&detail.name, SourceLabel::Resource { index, resource: entry.name.clone() }))
+        });
+        let derived = self.derived.iter().enumerate().map(|(index, key)| (&key.name, SourceLabel::Derived { index }));
+        from_resources.chain(derived)
     }
 }
 
@@ -151,13 +191,14 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
     "writeConnectionSecretsToNamespace",
     "mode",
     "readiness",
+    "derived",
+    "secrets",
+    "configMaps",
 ];
 /// For objects whose fields are not ours to check.
 const ANY_FIELDS: &[&str] = &[];
-const DETAIL_FIELDS: &[&str] = &["name", "type", "value", "fromConnectionSecretKey", "fromFieldPath"];
-/// Fields of SPEC §4 that this build recognises but does not implement yet.
-const NOT_YET_SUPPORTED: &[&str] = &["derived", "secrets", "configMaps", "fromSecretKeyRef"];
-const NOT_YET_SUPPORTED_MESSAGE: &str = "is not supported yet by this version of the function";
+const DETAIL_FIELDS: &[&str] =
+    &["name", "type", "value", "fromConnectionSecretKey", "fromFieldPath", "fromSecretKeyRef"];
 
 /// A field path into the input, built as the reader descends.
 #[derive(Clone, Default)]
@@ -203,6 +244,9 @@ impl Reader {
             .and_then(|v| self.name(v, &root.field("writeConnectionSecretsToNamespace"), Namespace::new));
         let mode = self.mode(map.get("mode"), &root.field("mode"));
         let required_keys = self.readiness(map.get("readiness"), &root.field("readiness"));
+        let derived = self.derived(map.get("derived"), &root.field("derived"));
+        let secrets = self.fan_outs(map.get("secrets"), &root.field("secrets"));
+        let config_maps = self.fan_outs(map.get("configMaps"), &root.field("configMaps"));
         let input = Input {
             resources,
             connection_secret_keys,
@@ -210,24 +254,102 @@ impl Reader {
             write_connection_secrets_to_namespace,
             mode,
             required_keys,
+            derived,
+            secrets,
+            config_maps,
         };
-        self.required_keys_are_declared(&input, &root.field("readiness").field("requiredKeys"));
+        self.references_are_declared(&input, &root);
         Some(input)
     }
 
-    /// A required key that no entry declares would hold readiness forever.
-    fn required_keys_are_declared(&mut self, input: &Input, path: &Path) {
-        let RequiredKeys::Keys(required) = &input.required_keys else { return };
+    /// Keys that readiness, fan-out or templates name must be produced by
+    /// some entry: otherwise readiness is never reached, a destination never
+    /// filled, a derived key never computed.
+    fn references_are_declared(&mut self, input: &Input, root: &Path) {
         let declared: BTreeSet<&str> = input.declared_keys().map(|(key, _)| key.as_str()).collect();
-        for (i, key) in required.iter().enumerate() {
-            if declared.contains(key.as_str()) {
-                continue;
+        let check = |reader: &mut Self, path: &Path, key: &str, consequence: &str| {
+            if !declared.contains(key) {
+                let hint = spelling::closest(key, declared.iter().copied())
+                    .map(|close| format!("; did you mean {close:?}?"))
+                    .unwrap_or_default();
+                reader.fail(path, format!("no entry produces {key:?}, so {consequence}{hint}"));
             }
-            let hint = spelling::closest(key.as_str(), declared.iter().copied())
-                .map(|close| format!("; did you mean {close:?}?"))
-                .unwrap_or_default();
-            self.fail(&path.index(i), format!("no entry produces {key:?}, so readiness would never be reached{hint}"));
+        };
+        if let RequiredKeys::Keys(required) = &input.required_keys {
+            let path = root.field("readiness").field("requiredKeys");
+            for (i, key) in required.iter().enumerate() {
+                check(self, &path.index(i), key.as_str(), "readiness would never be reached");
+            }
         }
+        for (field, items) in [("secrets", &input.secrets), ("configMaps", &input.config_maps)] {
+            for (i, item) in items.iter().enumerate() {
+                let path = root.field(field).index(i).field("key");
+                check(self, &path, item.key.as_str(), "it would never be copied");
+            }
+        }
+        for (i, derived) in input.derived.iter().enumerate() {
+            let path = root.field("derived").index(i).field("template");
+            for variable in derive::plain_variables(&derived.template) {
+                if !declared.contains(variable.as_str()) && !derive::is_global(&variable) {
+                    check(self, &path, &variable, "the template could never be rendered");
+                }
+            }
+        }
+    }
+
+    fn derived(&mut self, value: Option<&Value>, path: &Path) -> Vec<DerivedKey> {
+        let items = self.array(value, path);
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let item_path = path.index(i);
+                let map = self.object(item, &item_path, &["name", "template"])?;
+                let name = self.required_name(map, &item_path, "name", KeyName::new);
+                let template_path = item_path.field("template");
+                let template = match map.get("template") {
+                    Some(value) => self.string(value, &template_path),
+                    None => {
+                        self.fail(&template_path, "is required");
+                        None
+                    }
+                }?;
+                if let Err(problem) = derive::check(template) {
+                    self.fail(&template_path, format!("is not a valid template: {problem}"));
+                    return None;
+                }
+                Some(DerivedKey { name: name?, template: template.to_owned() })
+            })
+            .collect()
+    }
+
+    fn fan_outs(&mut self, value: Option<&Value>, path: &Path) -> Vec<FanOut> {
+        let items = self.array(value, path);
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let item_path = path.index(i);
+                let map = self.object(item, &item_path, &["key", "to"])?;
+                let key = self.required_name(map, &item_path, "key", KeyName::new);
+                let to_path = item_path.field("to");
+                let Some(to) = map.get("to") else {
+                    self.fail(&to_path, "is required: the destination's name and key");
+                    return None;
+                };
+                let to = self.object(to, &to_path, &["name", "key", "namespace"])?;
+                let to_name = self.required_name(to, &to_path, "name", ObjectName::new);
+                let to_key = to.get("key").map(|v| self.name(v, &to_path.field("key"), KeyName::new));
+                let to_namespace =
+                    to.get("namespace").and_then(|v| self.name(v, &to_path.field("namespace"), Namespace::new));
+                let key = key?;
+                let to_key = match to_key {
+                    Some(parsed) => parsed?,
+                    None => key.clone(),
+                };
+                Some(FanOut { key, to_name: to_name?, to_key, to_namespace })
+            })
+            .collect()
     }
 
     /// An object whose fields are all among `known`; each other field is
@@ -239,12 +361,7 @@ impl Reader {
         };
         if known != ANY_FIELDS {
             for field in map.keys().filter(|field| !known.contains(&field.as_str())) {
-                let message = if NOT_YET_SUPPORTED.contains(&field.as_str()) {
-                    NOT_YET_SUPPORTED_MESSAGE.to_owned()
-                } else {
-                    format!("unknown field; expected one of {}", known.join(", "))
-                };
-                self.fail(&path.field(field), message);
+                self.fail(&path.field(field), format!("unknown field; expected one of {}", known.join(", ")));
             }
         }
         Some(map)
@@ -349,10 +466,6 @@ impl Reader {
     fn connection_detail(&mut self, value: &Value, path: &Path) -> Option<ConnectionDetail> {
         let map = self.object(value, path, DETAIL_FIELDS)?;
         let kind = self.detail_type(map, path)?;
-        if kind == DetailType::FromSecretKeyRef && !map.contains_key(kind.field()) {
-            self.fail(&path.field("type"), format!("{} {NOT_YET_SUPPORTED_MESSAGE}", kind.name()));
-            return None;
-        }
         let field_path = path.field(kind.field());
         let Some(field_value) = map.get(kind.field()) else {
             self.fail(&field_path, format!("is required when type is {}", kind.name()));
@@ -375,12 +488,12 @@ impl Reader {
                     }
                 }
             }
-            // `object` has reported the field as not supported yet.
-            DetailType::FromSecretKeyRef => return None,
+            DetailType::FromSecretKeyRef => Source::SecretKeyRef(self.secret_key_ref(field_value, &field_path)?),
         };
         let name = match (map.get("name"), &source) {
             (Some(value), _) => self.name(value, &path.field("name"), KeyName::new)?,
             (None, Source::ConnectionSecretKey(key)) => key.clone(),
+            (None, Source::SecretKeyRef(reference)) => reference.key.clone(),
             (None, _) => {
                 self.fail(&path.field("name"), format!("is required for type {}", kind.name()));
                 return None;
@@ -412,6 +525,14 @@ impl Reader {
     fn key_list(&mut self, value: Option<&Value>, path: &Path) -> Vec<KeyName> {
         let items = self.array(value, path);
         items.iter().enumerate().filter_map(|(i, item)| self.name(item, &path.index(i), KeyName::new)).collect()
+    }
+
+    fn secret_key_ref(&mut self, value: &Value, path: &Path) -> Option<SecretKeyRef> {
+        let map = self.object(value, path, &["name", "key", "namespace"])?;
+        let name = self.required_name(map, path, "name", ObjectName::new);
+        let key = self.required_name(map, path, "key", KeyName::new);
+        let namespace = map.get("namespace").and_then(|v| self.name(v, &path.field("namespace"), Namespace::new));
+        Some(SecretKeyRef { name: name?, key: key?, namespace })
     }
 
     fn secret_ref(&mut self, value: &Value, path: &Path) -> Option<SecretRef> {
@@ -593,7 +714,7 @@ mod tests {
             "typo": 1,
         }));
         let expected = [
-            "typo: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness",
+            "typo: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness, derived, secrets, configMaps",
             "apiVersion: must be connection.fn.crossplane.io/v1beta1",
             "kind: must be ConnectionDetails",
             "resources[1].connectionDetails[0].name: must not be empty",
@@ -604,7 +725,7 @@ mod tests {
             "resources[1].connectionDetails[5].name: is required for type FromFieldPath",
             "resources[1].connectionDetails[6]: needs one of value, fromConnectionSecretKey, fromFieldPath or fromSecretKeyRef",
             "resources[1].connectionDetails[7].type: must be one of FromValue, FromConnectionSecretKey, FromFieldPath, FromSecretKeyRef",
-            "resources[1].connectionDetails[8].extra: unknown field; expected one of name, type, value, fromConnectionSecretKey, fromFieldPath",
+            "resources[1].connectionDetails[8].extra: unknown field; expected one of name, type, value, fromConnectionSecretKey, fromFieldPath, fromSecretKeyRef",
             "resources[1].name: duplicates resources[0].name \"a\"",
             "resources[2].name: is required: the composition resource name",
             "writeConnectionSecretToRef.namespace: is not a valid DNS-1123 name: a namespace must be lower-case letters, digits and '-', starting and ending with a letter or digit",
@@ -616,20 +737,53 @@ mod tests {
     }
 
     #[test]
-    fn later_features_are_named_as_not_yet_supported() {
-        let found = errors(minimal(json!({
-            "secrets": [],
-            "resources": [{"name": "r", "connectionDetails": [
-                {"name": "p", "fromSecretKeyRef": {"name": "s", "key": "k"}},
-                {"name": "q", "type": "FromSecretKeyRef"},
+    fn parses_secret_refs_derived_keys_and_fan_out() {
+        let input = parse(&minimal(json!({
+            "resources": [{"name": "server", "connectionDetails": [
+                {"name": "admin-password", "fromSecretKeyRef": {"name": "server-admin-pw", "key": "password"}},
+                {"fromSecretKeyRef": {"name": "other", "key": "token", "namespace": "apps"}},
             ]}],
+            "derived": [{"name": "url", "template": "postgres://{{ keys['admin-password'] }}@h"}],
+            "secrets": [{"key": "token", "to": {"name": "mysecret", "key": "tok"}}],
+            "configMaps": [{"key": "url", "to": {"name": "info", "namespace": "apps"}}],
+        })))
+        .unwrap();
+        let details = &input.resources[0].connection_details;
+        assert_eq!(details[1].name.as_str(), "token", "name defaults to the referenced key");
+        assert!(
+            matches!(&details[0].source, Source::SecretKeyRef(r) if r.name.as_str() == "server-admin-pw" && r.namespace.is_none())
+        );
+        assert_eq!(input.derived[0].name.as_str(), "url");
+        assert_eq!((input.secrets[0].to_name.as_str(), input.secrets[0].to_key.as_str()), ("mysecret", "tok"));
+        assert_eq!(input.config_maps[0].to_key.as_str(), "url", "to.key defaults to the key");
+        let declared: Vec<_> = input.declared_keys().map(|(k, l)| format!("{k} <- {l}")).collect();
+        assert_eq!(
+            declared,
+            ["admin-password <- resources[0] server", "token <- resources[0] server", "url <- derived[0]"]
+        );
+    }
+
+    #[test]
+    fn references_to_keys_nothing_produces_are_errors() {
+        let found = errors(minimal(json!({
+            "resources": [{"name": "db", "connectionDetails": [{"fromConnectionSecretKey": "password"}]}],
+            "derived": [
+                {"name": "dsn", "template": "{{ passwrd }}@{{ range(2) | length }}"},
+                {"name": "bad", "template": "{{ password"},
+                {"template": "x"},
+            ],
+            "secrets": [{"key": "pasword", "to": {"name": "s"}}, {"key": "password"}],
+            "configMaps": [{"key": "dsn", "to": {"name": "Bad_Name"}}],
         })));
         assert_eq!(
             found,
             [
-                "secrets: is not supported yet by this version of the function",
-                "resources[0].connectionDetails[0].fromSecretKeyRef: is not supported yet by this version of the function",
-                "resources[0].connectionDetails[1].type: FromSecretKeyRef is not supported yet by this version of the function",
+                "derived[1].template: is not a valid template: syntax error at line 1",
+                "derived[2].name: is required",
+                "secrets[1].to: is required: the destination's name and key",
+                "configMaps[0].to.name: is not a valid DNS-1123 name: each '.'-separated part must be lower-case letters, digits and '-', starting and ending with a letter or digit",
+                "secrets[0].key: no entry produces \"pasword\", so it would never be copied; did you mean \"password\"?",
+                "derived[0].template: no entry produces \"passwrd\", so the template could never be rendered; did you mean \"password\"?",
             ]
         );
     }

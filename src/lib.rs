@@ -9,7 +9,9 @@
 pub mod aggregate;
 pub mod allowlist;
 pub mod composite;
+pub mod derive;
 pub mod diagnostics;
+pub mod fanout;
 pub mod fieldpath;
 pub mod function;
 pub mod input;
@@ -20,6 +22,7 @@ pub mod protocol;
 pub mod readiness;
 pub mod render;
 pub mod secret;
+pub mod secretref;
 pub mod spelling;
 
 #[cfg(target_arch = "wasm32")]

@@ -52,9 +52,11 @@ pub fn destination(input: &Input, composite: &Composite) -> Result<Destination, 
         Mode::Composite => false,
         Mode::Secret => true,
     };
-    if !use_secret {
-        return Ok(Destination::Composite);
-    }
+    if use_secret { secret_location(input, composite).map(Destination::Secret) } else { Ok(Destination::Composite) }
+}
+
+/// Where a combined Secret goes, by the precedence of [`destination`].
+pub fn secret_location(input: &Input, composite: &Composite) -> Result<SecretLocation, String> {
     let (name, explicit_namespace) = if let Some(reference) = &composite.write_connection_secret_to_ref {
         (reference.name.clone(), reference.namespace.clone())
     } else if let Some(reference) = &input.write_connection_secret_to_ref {
@@ -66,7 +68,7 @@ pub fn destination(input: &Input, composite: &Composite) -> Result<Destination, 
         Some(namespace) => namespace,
         None => default_namespace(input, composite)?,
     };
-    Ok(Destination::Secret(SecretLocation { name, namespace }))
+    Ok(SecretLocation { name, namespace })
 }
 
 fn default_secret_name(composite: &Composite) -> Result<ObjectName, String> {

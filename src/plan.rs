@@ -10,11 +10,14 @@ use crate::aggregate::{self, ObservedResources};
 use crate::allowlist;
 use crate::composite::Composite;
 use crate::diagnostics::Diagnostic;
+use crate::fanout;
 use crate::input::{self, API_VERSION, KIND};
 use crate::names::KeyName;
+use crate::names::Namespace;
 use crate::output::{self, Destination};
 use crate::readiness::{self, Readiness};
 use crate::secret::SecretBytes;
+use crate::secretref::{ExistingSecrets, Fetched, SecretId};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -22,13 +25,23 @@ pub struct Plan {
     /// The combined secret: produced keys that the allow-list keeps.
     pub keys: BTreeMap<KeyName, SecretBytes>,
     pub readiness: Option<Readiness>,
-    /// Warnings about the input; never FATAL (those end planning).
+    /// Secrets to ask Crossplane for, for `fromSecretKeyRef`.
+    pub requirements: Vec<SecretId>,
+    /// Fan-out Secrets and ConfigMaps.
+    pub fan_out: Vec<fanout::Destination>,
+    /// Warnings and notes; never FATAL (those end planning).
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Plans a request from its raw input and observed state. `Err` is the one
-/// FATAL result the request gets.
-pub fn plan(input: Option<&Value>, composite: &Value, resources: &ObservedResources) -> Result<Plan, Diagnostic> {
+/// Plans a request from its raw input and observed state; `fetch` tells
+/// what Crossplane answered for a Secret the input references. `Err` is the
+/// one FATAL result the request gets.
+pub fn plan(
+    input: Option<&Value>,
+    composite: &Value,
+    resources: &ObservedResources,
+    fetch: &dyn Fn(&SecretId) -> Fetched,
+) -> Result<Plan, Diagnostic> {
     let input = input.ok_or_else(|| {
         Diagnostic::fatal(
             "MissingInput",
@@ -37,15 +50,29 @@ pub fn plan(input: Option<&Value>, composite: &Value, resources: &ObservedResour
     })?;
     let input = input::parse(input).map_err(|errors| Diagnostic::fatal("InvalidInput", errors.to_string()))?;
     let composite = Composite::from_object(composite);
-    let destination =
-        output::destination(&input, &composite).map_err(|message| Diagnostic::fatal("InvalidInput", message))?;
-    let aggregate = aggregate::aggregate(&input, resources);
+    let destination = output::destination(&input, &composite).map_err(invalid_input)?;
+    let composite_namespace = composite.namespace.as_deref().and_then(|ns| Namespace::new(ns).ok());
+    let existing = ExistingSecrets::fetch(&input, composite_namespace, fetch)
+        .map_err(|errors| invalid_input(errors.join("; ")))?;
+    let aggregate = aggregate::aggregate(&input, resources, &existing);
+    if let Some(failure) = aggregate.failures.into_iter().next() {
+        return Err(failure);
+    }
+    let fan_out_namespace = output::secret_location(&input, &composite).ok().map(|location| location.namespace);
+    let fan_out = fanout::destinations(&input, &aggregate.produced, fan_out_namespace.as_ref())?;
     let mut diagnostics = aggregate::conflicts(&input);
     diagnostics.extend(allowlist::unproducible_keys(&input));
+    diagnostics.extend(existing.problems(&input));
     Ok(Plan {
         destination,
         keys: allowlist::apply(&input.connection_secret_keys, &aggregate.produced),
         readiness: readiness::evaluate(&input, &aggregate.produced),
+        requirements: existing.ids().cloned().collect(),
+        fan_out,
         diagnostics,
     })
+}
+
+fn invalid_input(message: String) -> Diagnostic {
+    Diagnostic::fatal("InvalidInput", format!("invalid function input ({API_VERSION} {KIND}): {message}"))
 }
