@@ -85,8 +85,20 @@ fn template_value(value: &SecretBytes) -> Value {
     }
 }
 
+/// Strict mode stops undefined values from being printed, not from being
+/// passed to a filter; each filter refuses them, so a pending key keeps the
+/// derived key pending instead of turning into an empty string.
+fn defined(value: &Value) -> Result<&Value, Error> {
+    if value.is_undefined() {
+        Err(Error::new(ErrorKind::UndefinedError, "a filter was given an undefined value"))
+    } else {
+        Ok(value)
+    }
+}
+
 /// Percent-encodes every byte outside RFC 3986's unreserved characters.
 fn urlencode(value: &Value) -> Result<String, Error> {
+    let value = defined(value)?;
     let text = value.to_string();
     let bytes = value.as_bytes().unwrap_or(text.as_bytes());
     let mut encoded = String::with_capacity(bytes.len());
@@ -101,14 +113,15 @@ fn urlencode(value: &Value) -> Result<String, Error> {
 }
 
 fn b64encode(value: &Value) -> Result<String, Error> {
-    value
+    defined(value)?
         .as_bytes()
         .map(|bytes| BASE64.encode(bytes))
         .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "b64encode needs a string or bytes"))
 }
 
 fn b64decode(value: &Value) -> Result<Value, Error> {
-    let text = value.as_str().ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "b64decode needs a string"))?;
+    let text =
+        defined(value)?.as_str().ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "b64decode needs a string"))?;
     let bytes = BASE64
         .decode(text)
         .map_err(|_| Error::new(ErrorKind::InvalidOperation, "b64decode was given text that is not base64"))?;
@@ -191,6 +204,10 @@ mod tests {
         let keys = produced(&[("username", b"u")]);
         assert_eq!(evaluate("{{ username }}:{{ password }}", &keys), Derived::Pending);
         assert_eq!(evaluate("{{ keys['not.there'] }}", &keys), Derived::Pending);
+        for filter in ["urlencode", "b64encode", "b64decode", "upper"] {
+            let template = format!("{{{{ keys['password'] | {filter} }}}}");
+            assert_eq!(evaluate(&template, &keys), Derived::Pending, "{filter}");
+        }
     }
 
     #[test]

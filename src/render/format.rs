@@ -19,17 +19,20 @@ pub enum Format {
 }
 
 /// What render produced: the objects as they would exist in the cluster,
-/// then `render.crossplane.io/v1beta1` Result and Condition documents.
+/// then `render.crossplane.io/v1beta1` Result, Condition and Readiness
+/// documents.
 #[derive(Debug, Default)]
 pub struct Output {
     pub objects: Vec<Map<String, Value>>,
     pub results: Vec<Map<String, Value>>,
     pub conditions: Vec<Map<String, Value>>,
+    /// The `Readiness` document, last.
+    pub readiness: Option<Map<String, Value>>,
 }
 
 impl Output {
     fn documents(&self) -> impl Iterator<Item = &Map<String, Value>> {
-        self.objects.iter().chain(&self.results).chain(&self.conditions)
+        self.objects.iter().chain(&self.results).chain(&self.conditions).chain(&self.readiness)
     }
 }
 
@@ -103,7 +106,24 @@ fn table(output: &Output) -> String {
         });
         columns(&mut text, &["CONDITION", "STATUS", "REASON", "MESSAGE"], rows.collect());
     }
+    if let Some(readiness) = &output.readiness {
+        separate(&mut text);
+        readiness_table(&mut text, readiness);
+    }
     text
+}
+
+fn readiness_table(text: &mut String, readiness: &Map<String, Value>) {
+    let mut rows = vec![vec!["composite resource".to_owned(), field(readiness, "composite").to_owned()]];
+    if let Some(Value::Object(composed)) = readiness.get("composedResources") {
+        rows.extend(
+            composed.iter().map(|(name, ready)| vec![name.clone(), ready.as_str().unwrap_or_default().to_owned()]),
+        );
+    }
+    columns(text, &["READY", "AS SET BY THE PIPELINE"], rows);
+    if let Some(ttl) = readiness.get("ttl").and_then(Value::as_str) {
+        let _ = writeln!(text, "\nCrossplane calls again within {ttl}.");
+    }
 }
 
 fn describe(text: &mut String, object: &Map<String, Value>) {

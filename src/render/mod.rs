@@ -19,8 +19,8 @@ use crate::diagnostics::Diagnostic;
 use crate::function::{respond, to_result};
 use crate::protocol::json_to_struct;
 use crate::protocol::v1::{
-    Capability, Condition, RequestMeta, Requirements, Resource, RunFunctionRequest, RunFunctionResponse, Severity,
-    State, Status, Target,
+    Capability, Condition, Ready, RequestMeta, Requirements, Resource, RunFunctionRequest, RunFunctionResponse,
+    Severity, State, Status, Target,
 };
 pub use documents::{File, RenderError};
 pub use format::Format;
@@ -63,7 +63,8 @@ pub fn render(request: &RenderRequest, format: Format) -> Result<Rendered, Rende
     publish::configure_composite(&mut composite, step.secrets_namespace.as_deref())?;
     let secrets = documents::all(&request.secrets)?;
     let observed = observed::observed(&documents::all(&request.observed_resources)?, &secrets)?;
-    let required = documents::all(&request.required_resources)?;
+    let required: Vec<documents::Document> =
+        documents::all(&request.required_resources)?.iter().map(observed::as_stored).collect::<Result<_, _>>()?;
     let xrd = request.xrd.as_ref().map(|file| documents::single(file, "CompositeResourceDefinition")).transpose()?;
     let claim = request.claim.as_ref().map(|file| documents::single(file, "claim")).transpose()?;
 
@@ -95,6 +96,7 @@ pub fn render(request: &RenderRequest, format: Format) -> Result<Rendered, Rende
         objects: published.objects,
         results,
         conditions: response.conditions.iter().map(condition_document).collect(),
+        readiness: Some(readiness_document(&response)),
     };
     Ok(Rendered { output: format::format(&output, format)?, fatal })
 }
@@ -162,6 +164,31 @@ fn result_document(step: Option<&str>, result: &crate::protocol::v1::Result) -> 
 /// Render's own findings, as results of no pipeline step.
 fn render_result_document(diagnostic: &Diagnostic) -> Map<String, Value> {
     result_document(None, &to_result(diagnostic, Target::Composite))
+}
+
+/// What the pipeline says about readiness: whether it forces the XR's
+/// readiness, each composed resource's, and when Crossplane calls again.
+fn readiness_document(response: &RunFunctionResponse) -> Map<String, Value> {
+    let ready = |value: Ready| match value {
+        Ready::True => "True",
+        Ready::False => "False",
+        Ready::Unspecified => "Unspecified",
+    };
+    let desired = response.desired.clone().unwrap_or_default();
+    let composite = desired.composite.map_or(Ready::Unspecified, |composite| composite.ready());
+    let composed: Map<String, Value> =
+        desired.resources.iter().map(|(name, resource)| (name.clone(), json!(ready(resource.ready())))).collect();
+    let ttl = response.meta.as_ref().and_then(|meta| meta.ttl).map(|ttl| format!("{}s", ttl.seconds));
+    let mut document = Map::from_iter([
+        ("apiVersion".to_owned(), json!(RENDER_API_VERSION)),
+        ("kind".to_owned(), json!("Readiness")),
+        ("composite".to_owned(), json!(ready(composite))),
+        ("composedResources".to_owned(), Value::Object(composed)),
+    ]);
+    if let Some(ttl) = ttl {
+        document.insert("ttl".to_owned(), json!(ttl));
+    }
+    document
 }
 
 fn condition_document(condition: &Condition) -> Map<String, Value> {

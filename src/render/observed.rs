@@ -92,6 +92,23 @@ pub fn namespaced_name(object: &Value) -> (String, String) {
     )
 }
 
+/// A document as the API server would store it: a Secret's `stringData`
+/// folded into base64 `data`; anything else unchanged.
+pub fn as_stored(document: &Document) -> Result<Document, RenderError> {
+    if document.value.get("kind").and_then(Value::as_str) != Some("Secret") {
+        return Ok(document.clone());
+    }
+    let data = secret_data(document)?;
+    let mut stored = document.clone();
+    if let Some(object) = stored.value.as_object_mut() {
+        object.remove("stringData");
+        let encoded: Map<String, Value> =
+            data.iter().map(|(key, value)| (key.clone(), Value::String(BASE64.encode(value)))).collect();
+        object.insert("data".to_owned(), Value::Object(encoded));
+    }
+    Ok(stored)
+}
+
 /// `data` (base64) and `stringData` (text, as the API server would store
 /// it in `data`), merged; `stringData` wins as it does on write.
 fn secret_data(secret: &Document) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {

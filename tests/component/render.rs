@@ -55,7 +55,7 @@ fn assert_golden(example: &str, format: &str, file: &str) {
     assert_eq!(actual, expected, "{example} -o {format} differs from {}", expected_path.display());
 }
 
-const EXAMPLES: [&str; 4] = ["aws-iam", "aws-iam-legacy-composition", "no-connection-details", "aws-iam-v2"];
+const EXAMPLES: [&str; 5] = ["aws-iam", "aws-iam-legacy-composition", "no-connection-details", "aws-iam-v2", "aso"];
 
 #[test]
 fn every_example_renders_its_expected_yaml_and_table() {
@@ -297,6 +297,63 @@ fn the_table_never_shows_a_value() {
         }
     }
     assert_eq!(values, 22, "7 + 7 + 4 + 4 values checked");
+}
+
+fn readiness(documents: &[Value]) -> &Value {
+    documents.iter().find(|d| d["kind"] == "Readiness").expect("a Readiness document")
+}
+
+fn data_keys(document: &Value) -> Vec<String> {
+    secret_sizes(document).into_iter().map(|(key, _)| key).collect()
+}
+
+#[test]
+fn scenario_d_without_the_admin_password_secret_holds_readiness() {
+    let mut args = drop_flag(&example_args("aso"), "--required-resources");
+    args.extend(["-o".to_owned(), "json".to_owned()]);
+    let output = render(&args);
+    assert_eq!(output.status, exit::SUCCESS, "{}", output.stderr);
+    let documents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let condition = documents.iter().find(|d| d["kind"] == "Condition").unwrap();
+    assert_eq!(condition["status"], "False");
+    assert_eq!(condition["message"], "waiting for connection secret keys: admin-password, postgresUrl");
+    let readiness = readiness(&documents);
+    assert_eq!(readiness["composedResources"]["connection-secret"], "False", "the Secret holds the XR unready");
+    assert_eq!(readiness["ttl"], "15s");
+    let warning = documents.iter().find(|d| d["kind"] == "Result").unwrap();
+    assert_eq!(warning["reason"], "SecretNotFound");
+    let connection = find(&documents, "default", "orders-connection");
+    assert!(!data_keys(connection).contains(&"admin-password".to_owned()));
+    // Fan-out does not wait: its keys are all there.
+    assert_eq!(data_keys(find(&documents, "default", "mysecret")), ["primarymasterkey", "secondarymasterkey"]);
+    assert_eq!(data_keys(find(&documents, "default", "myendpoint")), ["endpoint"]);
+}
+
+#[test]
+fn scenario_d_with_the_admin_password_secret_is_ready_with_every_key() {
+    let documents = json_documents("aso", &[]);
+    let condition = documents.iter().find(|d| d["kind"] == "Condition").unwrap();
+    assert_eq!(condition["status"], "True");
+    let readiness = readiness(&documents);
+    assert_eq!(readiness["ttl"], "60s");
+    assert_eq!(readiness["composedResources"]["connection-secret"], "True");
+    let connection = find(&documents, "default", "orders-connection");
+    assert_eq!(
+        data_keys(connection),
+        [
+            "admin-password",
+            "admin-user",
+            "cosmosConnectionString",
+            "documentEndpoint",
+            "host",
+            "postgresUrl",
+            "primaryMasterKey",
+            "secondaryMasterKey",
+        ]
+    );
+    let config_map = find(&documents, "default", "orders-db-info");
+    assert_eq!(config_map["data"]["postgres-host"], "orders-server-q9w3e.postgres.database.azure.com");
+    assert!(documents.iter().all(|d| d["kind"] != "Result"), "no warnings once the Secret exists");
 }
 
 fn drop_flag(args: &[String], flag: &str) -> Vec<String> {
