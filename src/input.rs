@@ -315,7 +315,8 @@ impl Reader {
                     }
                 }?;
                 if let Err(problem) = derive::check(template) {
-                    self.fail(&template_path, format!("is not a valid template: {problem}"));
+                    let key = name.as_ref().map(|name| format!(" for key {:?}", name.as_str())).unwrap_or_default();
+                    self.fail(&template_path, format!("is not a valid template{key}: {problem}"));
                     return None;
                 }
                 Some(DerivedKey { name: name?, template: template.to_owned() })
@@ -778,7 +779,7 @@ mod tests {
         assert_eq!(
             found,
             [
-                "derived[1].template: is not a valid template: syntax error at line 1",
+                "derived[1].template: is not a valid template for key \"bad\": syntax error at line 1",
                 "derived[2].name: is required",
                 "secrets[1].to: is required: the destination's name and key",
                 "configMaps[0].to.name: is not a valid DNS-1123 name: each '.'-separated part must be lower-case letters, digits and '-', starting and ending with a letter or digit",

@@ -210,7 +210,7 @@ fn a_template_that_does_not_parse_is_an_input_error_naming_it() {
     assert_eq!(
         fatal,
         "invalid function input (connection.fn.crossplane.io/v1beta1 ConnectionDetails): derived[0].template: \
-         is not a valid template: syntax error at line 1"
+         is not a valid template for key \"url\": syntax error at line 1"
     );
 }
 
