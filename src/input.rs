@@ -298,59 +298,50 @@ impl Reader {
     }
 
     fn derived(&mut self, value: Option<&Value>, path: &Path) -> Vec<DerivedKey> {
-        let items = self.array(value, path);
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
-                let item_path = path.index(i);
-                let map = self.object(item, &item_path, &["name", "template"])?;
-                let name = self.required_name(map, &item_path, "name", KeyName::new);
-                let template_path = item_path.field("template");
-                let template = match map.get("template") {
-                    Some(value) => self.string(value, &template_path),
-                    None => {
-                        self.fail(&template_path, "is required");
-                        None
-                    }
-                }?;
-                if let Err(problem) = derive::check(template) {
-                    let key = name.as_ref().map(|name| format!(" for key {:?}", name.as_str())).unwrap_or_default();
-                    self.fail(&template_path, format!("is not a valid template{key}: {problem}"));
-                    return None;
-                }
-                Some(DerivedKey { name: name?, template: template.to_owned() })
-            })
-            .collect()
+        self.list(value, path, Self::derived_key)
+    }
+
+    fn derived_key(&mut self, item: &Value, path: &Path) -> Option<DerivedKey> {
+        let map = self.object(item, path, &["name", "template"])?;
+        let name = self.required_name(map, path, "name", KeyName::new);
+        let template_path = path.field("template");
+        let template = match map.get("template") {
+            Some(value) => self.string(value, &template_path),
+            None => {
+                self.fail(&template_path, "is required");
+                None
+            }
+        }?;
+        if let Err(problem) = derive::check(template) {
+            let key = name.as_ref().map(|name| format!(" for key {:?}", name.as_str())).unwrap_or_default();
+            self.fail(&template_path, format!("is not a valid template{key}: {problem}"));
+            return None;
+        }
+        Some(DerivedKey { name: name?, template: template.to_owned() })
     }
 
     fn fan_outs(&mut self, value: Option<&Value>, path: &Path) -> Vec<FanOut> {
-        let items = self.array(value, path);
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
-                let item_path = path.index(i);
-                let map = self.object(item, &item_path, &["key", "to"])?;
-                let key = self.required_name(map, &item_path, "key", KeyName::new);
-                let to_path = item_path.field("to");
-                let Some(to) = map.get("to") else {
-                    self.fail(&to_path, "is required: the destination's name and key");
-                    return None;
-                };
-                let to = self.object(to, &to_path, &["name", "key", "namespace"])?;
-                let to_name = self.required_name(to, &to_path, "name", ObjectName::new);
-                let to_key = to.get("key").map(|v| self.name(v, &to_path.field("key"), KeyName::new));
-                let to_namespace =
-                    to.get("namespace").and_then(|v| self.name(v, &to_path.field("namespace"), Namespace::new));
-                let key = key?;
-                let to_key = match to_key {
-                    Some(parsed) => parsed?,
-                    None => key.clone(),
-                };
-                Some(FanOut { key, to_name: to_name?, to_key, to_namespace })
-            })
-            .collect()
+        self.list(value, path, Self::fan_out)
+    }
+
+    fn fan_out(&mut self, item: &Value, path: &Path) -> Option<FanOut> {
+        let map = self.object(item, path, &["key", "to"])?;
+        let key = self.required_name(map, path, "key", KeyName::new);
+        let to_path = path.field("to");
+        let Some(to) = map.get("to") else {
+            self.fail(&to_path, "is required: the destination's name and key");
+            return None;
+        };
+        let to = self.object(to, &to_path, &["name", "key", "namespace"])?;
+        let to_name = self.required_name(to, &to_path, "name", ObjectName::new);
+        let to_key = to.get("key").map(|v| self.name(v, &to_path.field("key"), KeyName::new));
+        let to_namespace = to.get("namespace").and_then(|v| self.name(v, &to_path.field("namespace"), Namespace::new));
+        let key = key?;
+        let to_key = match to_key {
+            Some(parsed) => parsed?,
+            None => key.clone(),
+        };
+        Some(FanOut { key, to_name: to_name?, to_key, to_namespace })
     }
 
     /// An object whose fields are all among `known`; each other field is
@@ -387,6 +378,17 @@ impl Reader {
                 &[]
             }
         }
+    }
+
+    /// Parses each item of an optional list, keeping those that parse.
+    fn list<T>(
+        &mut self,
+        value: Option<&Value>,
+        path: &Path,
+        mut item: impl FnMut(&mut Self, &Value, &Path) -> Option<T>,
+    ) -> Vec<T> {
+        let items = self.array(value, path);
+        items.iter().enumerate().filter_map(|(i, value)| item(self, value, &path.index(i))).collect()
     }
 
     fn name<T>(&mut self, value: &Value, path: &Path, make: fn(&str) -> Result<T, NameError>) -> Option<T> {
@@ -454,13 +456,8 @@ impl Reader {
                 other => other,
             },
         };
-        let details_path = path.field("connectionDetails");
-        let details = self.array(map.get("connectionDetails"), &details_path);
-        let connection_details = details
-            .iter()
-            .enumerate()
-            .filter_map(|(i, detail)| self.connection_detail(detail, &details_path.index(i)))
-            .collect();
+        let connection_details =
+            self.list(map.get("connectionDetails"), &path.field("connectionDetails"), Self::connection_detail);
         Some(ResourceEntry { name: name?.to_owned(), connection_details })
     }
 
@@ -524,8 +521,7 @@ impl Reader {
     }
 
     fn key_list(&mut self, value: Option<&Value>, path: &Path) -> Vec<KeyName> {
-        let items = self.array(value, path);
-        items.iter().enumerate().filter_map(|(i, item)| self.name(item, &path.index(i), KeyName::new)).collect()
+        self.list(value, path, |reader, item, item_path| reader.name(item, item_path, KeyName::new))
     }
 
     fn secret_key_ref(&mut self, value: &Value, path: &Path) -> Option<SecretKeyRef> {

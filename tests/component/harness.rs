@@ -16,6 +16,17 @@ pub static RUNTIME: LazyLock<Runtime> =
 
 pub const API_VERSION: &str = "connection.fn.crossplane.io/v1beta1";
 
+/// Scenario A's combined secret (SPEC §8): key and byte count.
+pub const SCENARIO_A_KEYS: [(&str, usize); 7] = [
+    ("attribute.secret", 40),
+    ("attribute.ses_smtp_password_v4", 44),
+    ("key2-secret", 40),
+    ("key2-smtp", 44),
+    ("key2-user", 20),
+    ("password", 40),
+    ("username", 20),
+];
+
 pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
 }

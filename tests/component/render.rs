@@ -8,7 +8,7 @@ use function_connection_details::cli::exit;
 use serde_json::Value;
 
 use crate::cli::{Output, cli};
-use crate::harness::repo_path;
+use crate::harness::{SCENARIO_A_KEYS, repo_path};
 
 /// The render arguments for an example folder: XR, Composition, and each
 /// optional input the folder has.
@@ -98,16 +98,7 @@ fn find<'a>(documents: &'a [Value], namespace: &str, name: &str) -> &'a Value {
 #[test]
 fn scenario_a_claim_and_xr_secrets_hold_seven_keys_and_render_warns_about_key2_pass() {
     let documents = json_documents("aws-iam", &[]);
-    let seven = [
-        ("attribute.secret", 40),
-        ("attribute.ses_smtp_password_v4", 44),
-        ("key2-secret", 40),
-        ("key2-smtp", 44),
-        ("key2-user", 20),
-        ("password", 40),
-        ("username", 20),
-    ]
-    .map(|(k, n)| (k.to_owned(), n));
+    let seven = SCENARIO_A_KEYS.map(|(k, n)| (k.to_owned(), n));
     assert_eq!(secret_sizes(find(&documents, "default", "my-access-key-secret")), seven);
     assert_eq!(secret_sizes(find(&documents, "other-namespace", "5b8d7c52-3f0a-4a5e-9c1d-2e6f8a9b0c1d")), seven);
     assert_eq!(secret_sizes(find(&documents, "docs", "key1")).len(), 4);

@@ -1,16 +1,6 @@
 //! Seed scenarios A, B, C and E of SPEC §8, from examples/requests/.
 
-use crate::harness::{Request, sizes};
-
-const SEVEN_KEYS: [(&str, usize); 7] = [
-    ("attribute.secret", 40),
-    ("attribute.ses_smtp_password_v4", 44),
-    ("key2-secret", 40),
-    ("key2-smtp", 44),
-    ("key2-user", 20),
-    ("password", 40),
-    ("username", 20),
-];
+use crate::harness::{Request, SCENARIO_A_KEYS, sizes};
 
 const KEY2_PASS_WARNING: &str = "connectionSecretKeys lists \"key2-pass\", but no entry produces it; \
     did you mean \"key2-password\", which resources[1] key2 produces and the list leaves out?";
@@ -18,7 +8,7 @@ const KEY2_PASS_WARNING: &str = "connectionSecretKeys lists \"key2-pass\", but n
 #[test]
 fn a_aws_iam_legacy_xr_gets_seven_keys_and_a_spelling_warning() {
     let response = Request::from_example("scenario-a.json").run();
-    assert_eq!(sizes(&response.composite_details()), SEVEN_KEYS);
+    assert_eq!(sizes(&response.composite_details()), SCENARIO_A_KEYS);
     assert_eq!(response.warnings(), [KEY2_PASS_WARNING]);
     assert_eq!(response.results().len(), 1);
     assert_eq!(response.0["meta"]["tag"], "scenario-a");
@@ -61,7 +51,7 @@ fn e_modern_xr_composes_one_connection_secret_in_its_namespace() {
     assert_eq!(object["type"], "connection.crossplane.io/v1alpha1");
     assert_eq!(object["metadata"]["name"], "test-secrets-connection");
     assert_eq!(object["metadata"]["namespace"], "default");
-    assert_eq!(sizes(&response.secret_data("connection-secret")), SEVEN_KEYS);
+    assert_eq!(sizes(&response.secret_data("connection-secret")), SCENARIO_A_KEYS);
     assert!(response.composite_details().is_empty(), "a modern XR's details go into the Secret only");
     assert_eq!(response.warnings(), [KEY2_PASS_WARNING]);
 }
