@@ -1,5 +1,5 @@
-//! The command line: `render` and `run` (and later `serve`), sharing the
-//! runtime options defined here.
+//! The command line: `render`, `run` and `serve`, sharing the runtime
+//! options defined here.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::protocol;
 use crate::runtime::{self, File, Limits, RenderRequest, RunError, Runtime};
+use crate::{protocol, server};
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -21,6 +21,13 @@ Example (seed scenario A, as a table):
   function-connection-details render examples/aws-iam/xr.yaml examples/aws-iam/composition.yaml \\
     --observed-resources examples/aws-iam/observed.yaml --secrets examples/aws-iam/secrets.yaml \\
     --xrd examples/aws-iam/xrd.yaml --claim examples/aws-iam/claim.yaml -o table";
+
+const SERVE_EXAMPLE: &str = "\
+Examples:
+  function-connection-details serve --insecure --address 127.0.0.1:9443
+  function-connection-details serve --tls-certs-dir /tls/server   # tls.crt, tls.key, ca.crt
+
+Exit status: 0 after a clean shutdown; 2 when the server cannot start.";
 
 const RUN_EXAMPLE: &str = "\
 Example:
@@ -71,6 +78,35 @@ enum Command {
     /// protobuf, and writes the RunFunctionResponse in the same format.
     #[command(after_help = EXIT_CODES, after_long_help = with_exit_codes(RUN_EXAMPLE))]
     Run(RunArgs),
+
+    /// Serve the function to Crossplane over gRPC until SIGTERM or Ctrl-C.
+    ///
+    /// Speaks apiextensions.fn.proto.v1 FunctionRunnerService (Crossplane
+    /// 1.17 and later, and v2) with the flags, mTLS, health checks,
+    /// reflection, metrics and JSON logs of Crossplane's Rust function SDK.
+    /// Each request runs in a fresh sandbox under the memory and CPU limits
+    /// below; a request that exceeds them gets a FATAL result and the
+    /// server goes on serving.
+    #[command(after_long_help = SERVE_EXAMPLE)]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    sdk: server::SdkArgs,
+
+    /// How many requests run in the component at once; more wait their turn.
+    #[arg(long, value_name = "N", default_value_t = default_concurrency())]
+    max_concurrent_calls: usize,
+
+    #[command(flatten)]
+    runtime: RuntimeArgs,
+}
+
+/// Two calls per core keep every core busy while one call waits on memory.
+fn default_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, |cores| cores.get() * 2)
 }
 
 #[derive(Debug, Args)]
@@ -230,6 +266,7 @@ where
     let outcome = match cli.command {
         Command::Render(args) => render(&args, io),
         Command::Run(args) => run(&args, io),
+        Command::Serve(args) => serve(&args),
     };
     match outcome {
         Ok(status) => status,
@@ -265,6 +302,21 @@ fn run(args: &RunArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
     };
     written.map_err(|error| Failure::unusable(format!("cannot write the response: {error}")))?;
     Ok(if protocol::has_fatal_result(&response) { exit::FATAL_RESULT } else { exit::SUCCESS })
+}
+
+fn serve(args: &ServeArgs) -> Result<u8, Failure> {
+    function_sdk_rust::logging::configure(args.sdk.debug);
+    // Compile before listening, so a bad --component fails at once.
+    let runtime = args.runtime.load()?;
+    let function = server::ConnectionDetailsFunction::new(runtime, args.max_concurrent_calls);
+    let executor = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::unusable(format!("cannot start the async runtime: {error}")))?;
+    executor
+        .block_on(server::serve(function, &args.sdk))
+        .map_err(|error| Failure::unusable(format!("cannot serve: {error}")))?;
+    Ok(exit::SUCCESS)
 }
 
 fn render(args: &RenderArgs, io: &mut Io<'_>) -> Result<u8, Failure> {

@@ -12,4 +12,5 @@ mod pipeline;
 mod readiness;
 mod render;
 mod scenarios;
+mod serve;
 mod sources;
