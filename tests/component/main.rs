@@ -8,6 +8,7 @@ mod harness;
 mod hygiene;
 mod input_errors;
 mod limits;
+mod package;
 mod pipeline;
 mod readiness;
 mod render;
