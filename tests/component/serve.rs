@@ -257,3 +257,61 @@ async fn serves_mutual_tls_and_refuses_clients_without_a_certificate() {
     assert!(refused, "a client without a certificate must be refused");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Sends bytes as they are, to put a request on the wire that is not a
+/// RunFunctionRequest at all.
+#[derive(Clone, Default)]
+struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
+    }
+}
+
+impl tonic::codec::Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn encode(&mut self, item: Vec<u8>, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        use bytes::BufMut;
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Vec<u8>>, tonic::Status> {
+        use bytes::Buf;
+        Ok(Some(src.copy_to_bytes(src.remaining()).to_vec()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_that_are_no_request_get_a_grpc_error_and_the_server_keeps_serving() {
+    let server = start(args(free_port()), Limits::default()).await;
+    let endpoint = Channel::from_shared(format!("http://127.0.0.1:{}", server.port)).unwrap();
+    let channel = connect(endpoint).await;
+    let mut raw = tonic::client::Grpc::new(channel.clone());
+    raw.ready().await.unwrap();
+    let path = http::uri::PathAndQuery::from_static("/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction");
+    let status = raw
+        .unary(tonic::Request::new(vec![0xff, 0xff, 0xff, 0xff, 0x0f]), path, RawCodec)
+        .await
+        .expect_err("garbage is refused");
+    assert_ne!(status.code(), tonic::Code::Ok);
+    let mut client = FunctionRunnerServiceClient::new(channel);
+    assert_eq!(call(&mut client, &Request::from_example("scenario-b.json")).await.composite_details().len(), 3);
+}
