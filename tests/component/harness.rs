@@ -174,6 +174,18 @@ fn decode_map(value: &Value) -> BTreeMap<String, Vec<u8>> {
         .unwrap_or_default()
 }
 
+/// A legacy XR whose input has `entries` constant keys: work that grows with
+/// each entry (a large value, by contrast, is copied in bulk at almost no
+/// cost in fuel).
+pub fn many_entries(entries: usize) -> Request {
+    let details: Vec<_> = (0..entries).map(|i| json!({"name": format!("k{i}"), "value": "v"})).collect();
+    Request::legacy(input(json!({"resources": [{"name": "db", "connectionDetails": details}]}))).observed(
+        "db",
+        json!({}),
+        &[],
+    )
+}
+
 /// Key name → byte count, the way tests (and users) should look at secrets.
 pub fn sizes(map: &BTreeMap<String, Vec<u8>>) -> Vec<(&str, usize)> {
     map.iter().map(|(k, v)| (k.as_str(), v.len())).collect()

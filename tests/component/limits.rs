@@ -3,7 +3,7 @@
 use function_connection_details::runtime::{Limits, RunError, Runtime};
 use serde_json::json;
 
-use crate::harness::{Request, input};
+use crate::harness::{Request, input, many_entries};
 
 fn request_with_value_of(bytes: usize) -> Request {
     Request::legacy(input(json!({"resources": [{"name": "db", "connectionDetails": [
@@ -23,23 +23,12 @@ fn exceeding_the_memory_limit_fails_that_call_only() {
     assert_eq!(after.composite_details().len(), 7);
 }
 
-/// An input with `entries` constant keys: work grows with each entry, while
-/// a large value is copied in bulk at almost no cost in fuel.
-fn request_with_entries(entries: usize) -> Request {
-    let details: Vec<_> = (0..entries).map(|i| json!({"name": format!("k{i}"), "value": "v"})).collect();
-    Request::legacy(input(json!({"resources": [{"name": "db", "connectionDetails": details}]}))).observed(
-        "db",
-        json!({}),
-        &[],
-    )
-}
-
 #[test]
 fn exceeding_the_cpu_limit_fails_that_call_only() {
     // Scenario A needs under a million units; 3,000 entries about a hundred
     // million (measured when this test was written).
     let runtime = Runtime::embedded(Limits { fuel: 50_000_000, ..Limits::default() }).unwrap();
-    match request_with_entries(3000).run_with(&runtime) {
+    match many_entries(3000).run_with(&runtime) {
         Err(RunError::CpuLimit) => {}
         other => panic!("expected the CPU limit, got {other:?}"),
     }

@@ -13,7 +13,7 @@ use prost::Message;
 use serde_json::json;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
-use crate::harness::{Request, Response, SCENARIO_A_KEYS, input, sizes};
+use crate::harness::{Request, Response, SCENARIO_A_KEYS, input, many_entries, sizes};
 
 /// A server on a free loopback port, stopped when dropped.
 struct TestServer {
@@ -78,15 +78,6 @@ fn from_sdk(response: sdk::RunFunctionResponse) -> Response {
 
 async fn call(client: &mut FunctionRunnerServiceClient<Channel>, request: &Request) -> Response {
     from_sdk(client.run_function(to_sdk(request)).await.expect("RunFunction succeeds").into_inner())
-}
-
-fn many_entries(entries: usize) -> Request {
-    let details: Vec<_> = (0..entries).map(|i| json!({"name": format!("k{i}"), "value": "v"})).collect();
-    Request::legacy(input(json!({"resources": [{"name": "db", "connectionDetails": details}]}))).observed(
-        "db",
-        json!({}),
-        &[],
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
