@@ -73,7 +73,7 @@ fn table(output: &Output) -> String {
     let config_maps: Vec<&Map<String, Value>> = output.objects.iter().filter(|o| kind(o) == "ConfigMap").collect();
     if !secrets.is_empty() {
         let rows = secrets.iter().map(|secret| {
-            let (namespace, name) = namespaced_name(&Value::Object((*secret).clone()));
+            let (namespace, name) = namespaced_name(secret.get("metadata"));
             let secret_type = secret.get("type").and_then(Value::as_str).unwrap_or("Opaque").to_owned();
             vec![namespace, name, secret_type, data_sizes(secret).len().to_string()]
         });
@@ -82,7 +82,7 @@ fn table(output: &Output) -> String {
     if !config_maps.is_empty() {
         separate(&mut text);
         let rows = config_maps.iter().map(|config_map| {
-            let (namespace, name) = namespaced_name(&Value::Object((*config_map).clone()));
+            let (namespace, name) = namespaced_name(config_map.get("metadata"));
             vec![namespace, name, data_sizes(config_map).len().to_string()]
         });
         columns(&mut text, &["NAMESPACE", "NAME", "DATA"], rows.collect());
@@ -127,7 +127,7 @@ fn readiness_table(text: &mut String, readiness: &Map<String, Value>) {
 }
 
 fn describe(text: &mut String, object: &Map<String, Value>) {
-    let (namespace, name) = namespaced_name(&Value::Object(object.clone()));
+    let (namespace, name) = namespaced_name(object.get("metadata"));
     let _ = writeln!(text, "Name:         {name}");
     let _ = writeln!(text, "Namespace:    {namespace}");
     let _ = writeln!(text, "Kind:         {}", kind(object));

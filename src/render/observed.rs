@@ -39,7 +39,7 @@ pub fn observed(resources: &[Document], secrets: &[Document]) -> Result<Observed
         if let Some(secret) = connection_secret_of(document, secrets) {
             connection_details = secret_data(secret)?;
             let secret_type = secret.value.get("type").and_then(Value::as_str).unwrap_or("Opaque");
-            let (namespace, secret_name) = namespaced_name(&secret.value);
+            let (namespace, secret_name) = namespaced_name(secret.value.get("metadata"));
             let data = connection_details.iter().map(|(k, v)| (k.as_str(), v.as_slice()));
             observed.connection_secrets.push(secret_object(&namespace, &secret_name, secret_type, data));
         }
@@ -80,16 +80,15 @@ fn connection_secret_of<'d>(resource: &Document, secrets: &'d [Document]) -> Opt
         .unwrap_or(DEFAULT_NAMESPACE);
     secrets.iter().find(|secret| {
         secret.value.get("kind").and_then(Value::as_str) == Some("Secret")
-            && namespaced_name(&secret.value) == (namespace.to_owned(), name.to_owned())
+            && namespaced_name(secret.value.get("metadata")) == (namespace.to_owned(), name.to_owned())
     })
 }
 
-pub fn namespaced_name(object: &Value) -> (String, String) {
-    let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
-    (
-        text("/metadata/namespace").unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
-        text("/metadata/name").unwrap_or_default(),
-    )
+/// `(namespace, name)` from an object's `metadata`; the namespace is
+/// `default` where none is set, as kubectl does.
+pub fn namespaced_name(metadata: Option<&Value>) -> (String, String) {
+    let text = |field: &str| metadata.and_then(|m| m.get(field)).and_then(Value::as_str).map(str::to_owned);
+    (text("namespace").unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()), text("name").unwrap_or_default())
 }
 
 /// A document as the API server would store it: a Secret's `stringData`

@@ -79,10 +79,9 @@ pub fn publish(
         publish_legacy(xr, claim, xrd, details, &mut published);
     }
     published.objects.extend(composed_objects(response, composite.namespace.as_deref()));
-    published.objects.sort_by_key(|object| {
-        let value = Value::Object(object.clone());
+    published.objects.sort_by_cached_key(|object| {
         let kind_rank = u8::from(object.get("kind").and_then(Value::as_str) != Some("Secret"));
-        (kind_rank, namespaced_name(&value))
+        (kind_rank, namespaced_name(object.get("metadata")))
     });
     published.objects.dedup();
     published
