@@ -55,8 +55,9 @@ pub fn plan(
     let existing = ExistingSecrets::fetch(&input, composite_namespace, fetch)
         .map_err(|errors| invalid_input(errors.join("; ")))?;
     let aggregate = aggregate::aggregate(&input, resources, &existing);
-    if let Some(failure) = aggregate.failures.into_iter().next() {
-        return Err(failure);
+    if !aggregate.failures.is_empty() {
+        let messages: Vec<&str> = aggregate.failures.iter().map(|failure| failure.message.as_str()).collect();
+        return Err(Diagnostic::fatal("TemplateFailed", messages.join("; ")));
     }
     let fan_out_namespace = output::secret_location(&input, &composite).ok().map(|location| location.namespace);
     let fan_out = fanout::destinations(&input, &aggregate.produced, fan_out_namespace.as_ref())?;

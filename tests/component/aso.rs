@@ -223,6 +223,22 @@ fn a_template_that_runs_out_of_fuel_is_fatal_naming_the_key() {
 }
 
 #[test]
+fn every_failing_template_is_named_in_the_one_fatal_result() {
+    let fatal = with_derived(json!([
+        {"name": "spin", "template": "{% for i in range(1000) %}{% for j in range(1000) %}{{ j }}{% endfor %}{% endfor %}"},
+        {"name": "ok", "template": "{{ username }}"},
+        {"name": "decoded", "template": "{{ password | b64decode }}"},
+    ]))
+    .run()
+    .single_fatal();
+    assert_eq!(
+        fatal,
+        "derived[0] spin: the template failed: engine ran out of fuel at line 1; \
+         derived[2] decoded: the template failed: invalid operation at line 1"
+    );
+}
+
+#[test]
 fn template_failures_never_show_values() {
     let response = with_derived(json!([{"name": "decoded", "template": "{{ password | b64decode }}"}])).run();
     let fatal = response.single_fatal();
