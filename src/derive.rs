@@ -161,7 +161,7 @@ mod tests {
 
     fn text(derived: Derived) -> String {
         match derived {
-            Derived::Value(value) => String::from_utf8(value.into_exposed()).unwrap(),
+            Derived::Value(value) => String::from_utf8(value.expose().to_vec()).unwrap(),
             other => panic!("expected a value, got {other:?}"),
         }
     }

@@ -19,10 +19,6 @@ impl SecretBytes {
         &self.0
     }
 
-    pub fn into_exposed(self) -> Vec<u8> {
-        self.0
-    }
-
     pub fn len(&self) -> usize {
         self.0.len()
     }

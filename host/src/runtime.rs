@@ -196,10 +196,6 @@ impl Runtime {
         Ok(Self { compiled: Compiled::new(component)?, limits })
     }
 
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// Runs `run-function` on encoded RunFunctionRequest bytes in a fresh
     /// store, returning the encoded RunFunctionResponse.
     pub fn run_function(&self, request: &[u8]) -> Result<Vec<u8>, RunError> {
