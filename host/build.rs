@@ -1,16 +1,16 @@
-//! Prepares what the host embeds:
-//!
-//! 1. the protocol, v1 and v1beta1, as prost types and as a descriptor set
-//!    (for protojson), compiled by protox so no `protoc` is needed;
-//! 2. the component `connection_details.wasm`, built from the workspace root
-//!    for `wasm32-wasip2`, so that `cargo build -p function-connection-details`
-//!    alone yields a working binary. Set `FUNCTION_CONNECTION_DETAILS_COMPONENT`
-//!    to a prebuilt component to skip that build (container images do).
+//! Prepares what the host embeds: the component `connection_details.wasm`,
+//! built from the workspace root for `wasm32-wasip2`, so that
+//! `cargo build -p function-connection-details` alone yields a working
+//! binary, and its SHA-256 digest, which keys the compiled-code cache. Set
+//! `FUNCTION_CONNECTION_DETAILS_COMPONENT` to a prebuilt component to skip
+//! that build (container images do).
 
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use sha2::{Digest, Sha256};
 
 type BuildResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -19,47 +19,24 @@ const COMPONENT_FILE: &str = "connection_details.wasm";
 const WASM_TARGET: &str = "wasm32-wasip2";
 /// The workspace profile that makes the component small (see Cargo.toml).
 const COMPONENT_PROFILE: &str = "component";
-const V1_PROTO: &str = "apiextensions/fn/proto/v1/run_function.proto";
-const V1_PACKAGE: &str = "package apiextensions.fn.proto.v1;";
-const V1BETA1_PACKAGE: &str = "package apiextensions.fn.proto.v1beta1;";
-
 fn main() -> BuildResult {
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     let workspace =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).parent().ok_or("host/ has no parent directory")?.to_path_buf();
-    compile_protocol(&workspace, &out_dir)?;
-    embed_component(&workspace, &out_dir)
-}
-
-/// v1 is transcribed once, in proto/; v1beta1, the same contract under the
-/// package Crossplane 1.14–1.16 call, is derived from it here.
-fn compile_protocol(workspace: &Path, out_dir: &Path) -> BuildResult {
-    let proto_dir = workspace.join("proto");
-    let v1 = proto_dir.join(V1_PROTO);
-    println!("cargo:rerun-if-changed={}", v1.display());
-    let v1_text = fs::read_to_string(&v1).map_err(|e| format!("{}: {e}", v1.display()))?;
-    let v1beta1_text = v1_text.replacen(V1_PACKAGE, V1BETA1_PACKAGE, 1);
-    if v1beta1_text == v1_text {
-        return Err(format!("{}: no line `{V1_PACKAGE}` to derive v1beta1 from", v1.display()).into());
-    }
-    let derived_dir = out_dir.join("proto");
-    let v1beta1 = derived_dir.join(V1_PROTO.replacen("/v1/", "/v1beta1/", 1));
-    fs::create_dir_all(v1beta1.parent().ok_or("derived proto path has no parent")?)?;
-    fs::write(&v1beta1, v1beta1_text)?;
-
-    let descriptors = protox::compile([&v1, &v1beta1], [&proto_dir, &derived_dir])?;
-    fs::write(out_dir.join("run_function_descriptors.bin"), prost::Message::encode_to_vec(&descriptors))?;
-    prost_build::Config::new().btree_map(["."]).include_file("run_function.rs").compile_fds(descriptors)?;
+    let component = embed_component(&workspace, &out_dir)?;
+    let digest: [u8; 32] = Sha256::digest(fs::read(&component)?).into();
+    fs::write(out_dir.join(format!("{COMPONENT_FILE}.sha256")), digest)?;
     Ok(())
 }
 
-fn embed_component(workspace: &Path, out_dir: &Path) -> BuildResult {
+/// Builds (or copies) the component into OUT_DIR and returns its path there.
+fn embed_component(workspace: &Path, out_dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-env-changed={COMPONENT_ENV}");
     let destination = out_dir.join(COMPONENT_FILE);
     if let Some(prebuilt) = env::var_os(COMPONENT_ENV) {
         fs::copy(&prebuilt, &destination)
             .map_err(|e| format!("{COMPONENT_ENV}={}: {e}", PathBuf::from(&prebuilt).display()))?;
-        return Ok(());
+        return Ok(destination);
     }
     for input in ["src", "wit", "proto", "build.rs", "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", workspace.join(input).display());
@@ -78,19 +55,56 @@ fn embed_component(workspace: &Path, out_dir: &Path) -> BuildResult {
     }
     let built = target_dir.join(WASM_TARGET).join(COMPONENT_PROFILE).join(COMPONENT_FILE);
     fs::copy(&built, &destination).map_err(|e| format!("{}: {e}", built.display()))?;
-    Ok(())
+    Ok(destination)
 }
 
-/// Fails early, with the fix, when the toolchain lacks the wasm target.
+/// rustup adds the targets of `rust-toolchain.toml` only when it installs the
+/// toolchain itself; a toolchain that was already there lacks them. So add
+/// the target here when it is missing and rustup can, and say so; without
+/// rustup, fail with the fix.
 fn require_wasm_target() -> BuildResult {
+    if wasm_target_installed()? {
+        return Ok(());
+    }
+    match add_wasm_target() {
+        Ok(()) if wasm_target_installed()? => {
+            println!("cargo:warning=added the Rust target {WASM_TARGET} with `rustup target add {WASM_TARGET}`");
+            Ok(())
+        }
+        Ok(()) => Err(format!("`rustup target add {WASM_TARGET}` ran, yet rustc does not find the target").into()),
+        Err(why) => Err(format!(
+            "the Rust target {WASM_TARGET} is not installed and could not be added ({why}); \
+             run `rustup target add {WASM_TARGET}`"
+        )
+        .into()),
+    }
+}
+
+fn wasm_target_installed() -> Result<bool, Box<dyn std::error::Error>> {
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
     let output = Command::new(&rustc).args(["--print", "target-libdir", "--target", WASM_TARGET]).output()?;
     let libdir = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    if output.status.success() && Path::new(&libdir).is_dir() {
-        Ok(())
-    } else {
-        Err(format!("the Rust target {WASM_TARGET} is not installed; run `rustup target add {WASM_TARGET}`").into())
+    // rustc prints a libdir even for a target whose standard library is
+    // absent; the folder holding core is what says it is installed.
+    Ok(output.status.success() && Path::new(&libdir).is_dir() && has_core_library(Path::new(&libdir)))
+}
+
+fn has_core_library(libdir: &Path) -> bool {
+    fs::read_dir(libdir).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|entry| entry.file_name().to_string_lossy().starts_with("libcore-"))
+    })
+}
+
+/// Adds the target to the toolchain this build runs on (cargo's rustup
+/// proxy names it in RUSTUP_TOOLCHAIN).
+fn add_wasm_target() -> Result<(), String> {
+    let mut rustup = Command::new("rustup");
+    rustup.args(["target", "add", WASM_TARGET]);
+    if let Ok(toolchain) = env::var("RUSTUP_TOOLCHAIN") {
+        rustup.args(["--toolchain", &toolchain]);
     }
+    let status = rustup.status().map_err(|e| format!("cannot run rustup: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("rustup {status}")) }
 }
 
 /// A target directory of its own, beside the outer build's, so the nested
