@@ -4,10 +4,11 @@
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::runtime::{self, File, Limits, RenderRequest, RunError, Runtime};
+use crate::runtime::{self, File, Limits, RenderRequest, RunError, Runtime, Settings};
 use crate::{protocol, server};
 
 const EXIT_CODES: &str = "\
@@ -200,21 +201,43 @@ struct RuntimeArgs {
     #[arg(long, value_name = "PATH")]
     component: Option<PathBuf>,
 
-    /// Linear memory one request may use, in MiB.
+    /// Linear memory one request may use, in MiB. A request that asks for
+    /// more ends with a FATAL result.
     #[arg(long, value_name = "MIB", default_value_t = Limits::DEFAULT_MEMORY_MIB)]
     memory_limit_mib: usize,
 
-    /// Fuel one request may use: about one unit per WebAssembly instruction.
-    #[arg(long, value_name = "UNITS", default_value_t = Limits::DEFAULT_FUEL)]
-    fuel: u64,
+    /// Time one request may spend running the component, in milliseconds
+    /// (counted in 10 ms ticks). A request that runs longer ends with a
+    /// FATAL result.
+    #[arg(long, value_name = "MS", default_value_t = Limits::DEFAULT_CPU_MILLIS)]
+    cpu_limit_ms: u64,
+
+    /// Compile the component at every start instead of keeping compiled
+    /// code in $XDG_CACHE_HOME/function-connection-details (else
+    /// ~/.cache/function-connection-details). Without a writable cache
+    /// folder every start compiles anyway, which takes a few seconds.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 impl RuntimeArgs {
-    fn load(&self) -> Result<Runtime, Failure> {
-        let limits = Limits { memory_bytes: self.memory_limit_mib.saturating_mul(1024 * 1024), fuel: self.fuel };
+    /// What the flags ask for, for `concurrent_calls` calls at once.
+    fn settings(&self, concurrent_calls: usize) -> Settings {
+        Settings {
+            limits: Limits {
+                memory_bytes: self.memory_limit_mib.saturating_mul(1024 * 1024),
+                cpu_time: Duration::from_millis(self.cpu_limit_ms),
+            },
+            concurrent_calls,
+            compiled_cache: if self.no_cache { None } else { runtime::cache::default_dir() },
+        }
+    }
+
+    fn load(&self, concurrent_calls: usize) -> Result<Runtime, Failure> {
+        let settings = self.settings(concurrent_calls);
         match &self.component {
-            Some(path) => Runtime::from_file(path, limits),
-            None => Runtime::embedded(limits),
+            Some(path) => Runtime::from_file(path, &settings),
+            None => Runtime::embedded(&settings),
         }
         .map_err(|error| Failure::unusable(format!("cannot load the component: {error}")))
     }
@@ -287,8 +310,8 @@ fn run(args: &RunArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
             protocol::request_from_json(&text).map_err(|error| Failure::unusable(format!("{source}: {error}")))?
         }
     };
-    let runtime = args.runtime.load()?;
-    let response = match runtime.run_function(&request) {
+    let runtime = args.runtime.load(1)?;
+    let response = match runtime::block_on(runtime.run_function(&request)) {
         Ok(response) => response,
         Err(RunError::Rejected(error)) => return Err(Failure::unusable(format!("{source}: {}", error.message))),
         Err(limit_or_trap) => protocol::fatal_response(&request, &limit_or_trap.to_string()),
@@ -301,14 +324,14 @@ fn run(args: &RunArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
         }
     };
     written.map_err(|error| Failure::unusable(format!("cannot write the response: {error}")))?;
-    Ok(if protocol::has_fatal_result(&response) { exit::FATAL_RESULT } else { exit::SUCCESS })
+    Ok(if protocol::summarize(&response).fatal { exit::FATAL_RESULT } else { exit::SUCCESS })
 }
 
 fn serve(args: &ServeArgs) -> Result<u8, Failure> {
     function_sdk_rust::logging::configure(args.sdk.debug);
     // Compile before listening, so a bad --component fails at once.
-    let runtime = args.runtime.load()?;
-    let function = server::ConnectionDetailsFunction::new(runtime, args.max_concurrent_calls);
+    let runtime = args.runtime.load(args.max_concurrent_calls)?;
+    let function = server::ConnectionDetailsFunction::new(runtime);
     let executor = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -330,8 +353,8 @@ fn render(args: &RenderArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
         claim: args.claim.as_deref().map(read_file).transpose()?,
         function_name: args.function_name.clone(),
     };
-    let runtime = args.runtime.load()?;
-    let rendered = match runtime.render(&request, args.output.into()) {
+    let runtime = args.runtime.load(1)?;
+    let rendered = match runtime::block_on(runtime.render(&request, args.output.into())) {
         Ok(Ok(rendered)) => rendered,
         Ok(Err(unusable)) => return Err(Failure::unusable(describe_input_error(&unusable))),
         Err(limit_or_trap) => return Err(Failure { status: exit::FATAL_RESULT, message: limit_or_trap.to_string() }),

@@ -4,7 +4,6 @@
 use std::io::Cursor;
 
 use function_connection_details::cli::{Io, exit, main_with};
-use function_connection_details::protocol;
 use serde_json::Value;
 
 use crate::harness::{Request, Response, repo_path};
@@ -71,11 +70,11 @@ fn a_fatal_result_exits_1_and_still_prints_the_response() {
 
 #[test]
 fn a_limit_becomes_a_fatal_response() {
-    let output = cli(&["run", "--fuel", "1000", "--input", &example("scenario-a.json")], b"");
+    let output = cli(&["run", "--memory-limit-mib", "1", "--input", &example("scenario-a.json")], b"");
     assert_eq!(output.status, exit::FATAL_RESULT, "{}", output.stderr);
     let response: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(response["meta"]["tag"], "scenario-a");
-    assert_eq!(response["results"][0]["message"], "the function exceeded its CPU limit (fuel) and was stopped");
+    assert_eq!(response["results"][0]["message"], "the function exceeded its memory limit and was stopped");
 }
 
 #[test]
@@ -123,15 +122,4 @@ fn help_teaches_and_bad_arguments_exit_2() {
     let bad = cli(&["run", "--format", "yaml"], b"");
     assert_eq!(bad.status, exit::UNUSABLE);
     assert!(bad.stderr.contains("invalid value 'yaml'"), "{}", bad.stderr);
-}
-
-#[test]
-fn the_host_speaks_both_protocol_packages_with_one_wire_format() {
-    let request = protocol::v1beta1::RunFunctionRequest {
-        meta: Some(protocol::v1beta1::RequestMeta { tag: "t".into(), capabilities: vec![4] }),
-        ..Default::default()
-    };
-    let bytes = prost::Message::encode_to_vec(&request);
-    let as_v1 = <protocol::v1::RunFunctionRequest as prost::Message>::decode(bytes.as_slice()).unwrap();
-    assert_eq!(as_v1.meta.unwrap().capabilities, [protocol::v1::Capability::Conditions as i32]);
 }

@@ -8,11 +8,21 @@ use std::sync::LazyLock;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use function_connection_details::protocol;
-use function_connection_details::runtime::{Limits, RunError, Runtime};
+use function_connection_details::runtime::{self, Limits, RunError, Runtime, Settings};
 use serde_json::{Value, json};
 
-pub static RUNTIME: LazyLock<Runtime> =
-    LazyLock::new(|| Runtime::embedded(Limits::default()).expect("the embedded component loads"));
+pub static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| runtime_with(Limits::default()));
+
+/// The embedded component under `limits`, for tests running in parallel.
+pub fn runtime_with(limits: Limits) -> Runtime {
+    Runtime::embedded(&Settings { limits, concurrent_calls: 4, ..Settings::default() })
+        .expect("the embedded component loads")
+}
+
+/// One `run-function` call, to completion.
+pub fn run_bytes(runtime: &Runtime, request: &[u8]) -> Result<Vec<u8>, RunError> {
+    runtime::block_on(runtime.run_function(request))
+}
 
 pub const API_VERSION: &str = "connection.fn.crossplane.io/v1beta1";
 
@@ -103,11 +113,11 @@ impl Request {
     }
 
     pub fn run(&self) -> Response {
-        Response::decode(&RUNTIME.run_function(&self.encode()).expect("the component answers"))
+        Response::decode(&run_bytes(&RUNTIME, &self.encode()).expect("the component answers"))
     }
 
     pub fn run_with(&self, runtime: &Runtime) -> Result<Response, RunError> {
-        runtime.run_function(&self.encode()).map(|bytes| Response::decode(&bytes))
+        run_bytes(runtime, &self.encode()).map(|bytes| Response::decode(&bytes))
     }
 }
 

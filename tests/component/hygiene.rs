@@ -4,7 +4,7 @@
 use std::io::Cursor;
 
 use function_connection_details::cli::{Io, main_with};
-use function_connection_details::runtime::{Limits, Runtime};
+use function_connection_details::runtime::Limits;
 use serde_json::json;
 
 use crate::harness::{Request, input};
@@ -78,7 +78,7 @@ fn host_errors_and_the_cli_never_echo_request_data() {
     ]}]})))
     .observed("db", json!({}), &[("password", SENTINEL.repeat(100_000).as_bytes())]);
 
-    let starved = Runtime::embedded(Limits { memory_bytes: 2 * 1024 * 1024, ..Limits::default() }).unwrap();
+    let starved = crate::harness::runtime_with(Limits { memory_bytes: 2 * 1024 * 1024, ..Limits::default() });
     let error = request.run_with(&starved).expect_err("2 MiB is too little for this request");
     assert_no_sentinel(&format!("{error} {error:?}"));
 

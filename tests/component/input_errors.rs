@@ -4,7 +4,7 @@
 use function_connection_details::runtime::{ErrorKind, RunError};
 use serde_json::json;
 
-use crate::harness::{API_VERSION, RUNTIME, Request, input};
+use crate::harness::{API_VERSION, RUNTIME, Request, input, run_bytes};
 
 fn fatal_for(input: serde_json::Value) -> String {
     Request::legacy(input).run().single_fatal()
@@ -84,7 +84,7 @@ fn an_input_error_keeps_the_desired_state_of_earlier_steps() {
 #[test]
 fn undecodable_bytes_are_the_export_error_not_a_response() {
     let garbage = [0xff, 0xff, 0xff, 0xff, 0x0f];
-    match RUNTIME.run_function(&garbage) {
+    match run_bytes(&RUNTIME, &garbage) {
         Err(RunError::Rejected(error)) => {
             assert_eq!(error.kind, ErrorKind::MalformedRequest);
             assert!(

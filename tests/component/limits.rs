@@ -1,9 +1,11 @@
 //! The runtime's limits end one call and leave the runtime serving.
 
-use function_connection_details::runtime::{Limits, RunError, Runtime};
+use std::time::Duration;
+
+use function_connection_details::runtime::{Limits, RunError, Runtime, Settings};
 use serde_json::json;
 
-use crate::harness::{Request, input, many_entries};
+use crate::harness::{Request, input, many_entries, runtime_with};
 
 fn request_with_value_of(bytes: usize) -> Request {
     Request::legacy(input(json!({"resources": [{"name": "db", "connectionDetails": [
@@ -14,7 +16,7 @@ fn request_with_value_of(bytes: usize) -> Request {
 
 #[test]
 fn exceeding_the_memory_limit_fails_that_call_only() {
-    let runtime = Runtime::embedded(Limits { memory_bytes: 8 * 1024 * 1024, ..Limits::default() }).unwrap();
+    let runtime = runtime_with(Limits { memory_bytes: 8 * 1024 * 1024, ..Limits::default() });
     match request_with_value_of(16 * 1024 * 1024).run_with(&runtime) {
         Err(RunError::MemoryLimit) => {}
         other => panic!("expected the memory limit, got {other:?}"),
@@ -25,10 +27,11 @@ fn exceeding_the_memory_limit_fails_that_call_only() {
 
 #[test]
 fn exceeding_the_cpu_limit_fails_that_call_only() {
-    // Scenario A needs under a million units; 3,000 entries about a hundred
-    // million (measured when this test was written).
-    let runtime = Runtime::embedded(Limits { fuel: 50_000_000, ..Limits::default() }).unwrap();
-    match many_entries(3000).run_with(&runtime) {
+    // One tick (at most 10 ms of running); 20,000 entries take far longer
+    // (tens of milliseconds natively when this test was written). The
+    // endless loop of `hostile.rs` shows the limit without any such margin.
+    let runtime = runtime_with(Limits { cpu_time: Duration::from_millis(1), ..Limits::default() });
+    match many_entries(20_000).run_with(&runtime) {
         Err(RunError::CpuLimit) => {}
         other => panic!("expected the CPU limit, got {other:?}"),
     }
@@ -40,7 +43,7 @@ fn exceeding_the_cpu_limit_fails_that_call_only() {
 fn a_component_file_that_is_not_a_component_is_a_load_error() {
     let path = std::env::temp_dir().join(format!("not-a-component-{}.wasm", std::process::id()));
     std::fs::write(&path, b"\0asm not really").unwrap();
-    let error = Runtime::from_file(&path, Limits::default()).err().expect("refused");
+    let error = Runtime::from_file(&path, &Settings::default()).err().expect("refused");
     std::fs::remove_file(&path).ok();
     assert!(error.to_string().contains("not a WebAssembly component"), "{error}");
 }

@@ -5,6 +5,7 @@
 mod aso;
 mod cli;
 mod harness;
+mod hostile;
 mod hygiene;
 mod input_errors;
 mod limits;

@@ -92,8 +92,8 @@ fn tag_and_context_pass_through() {
 fn the_same_request_gives_the_same_bytes() {
     let request = Request::from_example("scenario-a.json").encode();
     let runtime = &*crate::harness::RUNTIME;
-    let first = runtime.run_function(&request).unwrap();
-    let second = runtime.run_function(&request).unwrap();
+    let first = crate::harness::run_bytes(runtime, &request).unwrap();
+    let second = crate::harness::run_bytes(runtime, &request).unwrap();
     assert_eq!(first, second);
 }
 

@@ -5,7 +5,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use function_connection_details::runtime::{Limits, Runtime};
+use std::time::Duration as CpuTime;
+
+use function_connection_details::runtime::{Limits, Runtime, Settings};
 use function_connection_details::server::{ConnectionDetailsFunction, SdkArgs, serve};
 use function_sdk_rust::proto::v1 as sdk;
 use function_sdk_rust::proto::v1::function_runner_service_client::FunctionRunnerServiceClient;
@@ -45,7 +47,8 @@ fn args(port: u16) -> SdkArgs {
 
 async fn start(args: SdkArgs, limits: Limits) -> TestServer {
     let port: u16 = args.address.rsplit(':').next().unwrap().parse().unwrap();
-    let function = ConnectionDetailsFunction::new(Runtime::embedded(limits).unwrap(), 4);
+    let settings = Settings { limits, concurrent_calls: 4, ..Settings::default() };
+    let function = ConnectionDetailsFunction::new(Runtime::embedded(&settings).unwrap());
     let task = tokio::spawn(async move {
         serve(function, &args).await.expect("the server runs");
     });
@@ -113,10 +116,10 @@ async fn a_malformed_input_is_a_fatal_result_not_a_failed_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_over_the_limit_fails_alone_and_the_server_keeps_serving() {
-    let server = start(args(free_port()), Limits { fuel: 50_000_000, ..Limits::default() }).await;
+    let server = start(args(free_port()), Limits { cpu_time: CpuTime::from_millis(1), ..Limits::default() }).await;
     let mut client = insecure_client(&server).await;
-    let heavy = call(&mut client, &many_entries(3000)).await;
-    assert_eq!(heavy.single_fatal(), "the function exceeded its CPU limit (fuel) and was stopped");
+    let heavy = call(&mut client, &many_entries(20_000)).await;
+    assert_eq!(heavy.single_fatal(), "the function exceeded its CPU time limit and was stopped");
     assert_eq!(heavy.0["meta"]["tag"], "test-tag");
     let normal = call(&mut client, &Request::from_example("scenario-a.json")).await;
     assert_eq!(normal.composite_details().len(), 7);
@@ -305,4 +308,22 @@ async fn bytes_that_are_no_request_get_a_grpc_error_and_the_server_keeps_serving
     assert_ne!(status.code(), tonic::Code::Ok);
     let mut client = FunctionRunnerServiceClient::new(channel);
     assert_eq!(call(&mut client, &Request::from_example("scenario-b.json")).await.composite_details().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_the_v1beta1_package_with_the_same_bytes_as_v1() {
+    let server = start(args(free_port()), Limits::default()).await;
+    let endpoint = Channel::from_shared(format!("http://127.0.0.1:{}", server.port)).unwrap();
+    let mut raw = tonic::client::Grpc::new(connect(endpoint).await);
+    let request = Request::from_example("scenario-b.json").encode();
+    let mut answers = Vec::new();
+    for package in ["v1", "v1beta1"] {
+        raw.ready().await.unwrap();
+        let path = format!("/apiextensions.fn.proto.{package}.FunctionRunnerService/RunFunction");
+        let path = http::uri::PathAndQuery::try_from(path).unwrap();
+        let answer = raw.unary(tonic::Request::new(request.clone()), path, RawCodec).await.expect(package);
+        answers.push(answer.into_inner());
+    }
+    assert_eq!(Response::decode(&answers[1]).composite_details().len(), 3);
+    assert_eq!(answers[0], answers[1]);
 }

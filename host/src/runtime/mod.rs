@@ -1,20 +1,36 @@
 //! The wasmtime side: one engine and one pre-instantiated component, and a
 //! fresh, sandboxed, limited store for every call.
 //!
-//! The component is compiled once, when a [`Runtime`] is made; each call
-//! then only instantiates it, so calls are independent (nothing leaks from
-//! one request to the next) and cheap.
+//! The component is compiled once per machine: compiled code is kept in a
+//! cache ([`cache`]) and mapped by later processes. Each call then only
+//! instantiates it from a pool ([`engine`]), so calls are independent
+//! (nothing leaks from one request to the next) and cheap. Calls are async:
+//! a long call yields at every CPU tick ([`limits`]) instead of holding a
+//! server thread, and callers without an executor use [`block_on`].
 
-use std::fmt;
-use std::path::Path;
-use std::sync::OnceLock;
+pub mod cache;
+mod engine;
+mod error;
+mod limits;
+mod sandbox;
 
-use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, OptLevel, ResourceLimiter, Store};
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+use tokio::sync::Semaphore;
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store};
+
+pub use error::{LoadError, RunError};
+pub use limits::{Limits, TICK};
+use sandbox::CallState;
 
 mod bindings {
-    wasmtime::component::bindgen!({ world: "connection-details", path: "../wit" });
+    wasmtime::component::bindgen!({
+        world: "connection-details",
+        path: "../wit",
+        exports: { default: async },
+    });
 }
 
 pub use bindings::exports::crossplane::connection_details::function_runner::{Error as ComponentError, ErrorKind};
@@ -25,257 +41,130 @@ use bindings::{ConnectionDetails, ConnectionDetailsPre};
 
 /// The component built from this workspace when the host was built.
 pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/connection_details.wasm"));
+/// Its SHA-256 digest, computed by the build script so that starting up
+/// does not hash two megabytes.
+static EMBEDDED_DIGEST: &[u8; 32] = include_bytes!(concat!(env!("OUT_DIR"), "/connection_details.wasm.sha256"));
 
-/// What one call may use. Exceeding either ends that call with an error; the
-/// runtime stays usable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Linear memory, in bytes.
-    pub memory_bytes: usize,
-    /// Wasmtime fuel: roughly one unit per WebAssembly instruction.
-    pub fuel: u64,
+/// How a runtime is made: what each call may use, how many calls may run
+/// at once, and where compiled code is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub limits: Limits,
+    /// Calls that may run at once; the instance pool holds this many, and
+    /// further calls wait their turn.
+    pub concurrent_calls: usize,
+    /// The folder for compiled code; `None` compiles at every start.
+    pub compiled_cache: Option<PathBuf>,
 }
 
-impl Limits {
-    pub const DEFAULT_MEMORY_MIB: usize = 64;
-    /// Scenario A takes under a million units and an input of 10,000 keys
-    /// about 400 million (measured when this was set); the default admits
-    /// inputs several times larger still, while a runaway call ends within
-    /// a few seconds.
-    pub const DEFAULT_FUEL: u64 = 2_000_000_000;
-}
-
-impl Default for Limits {
+impl Default for Settings {
+    /// Default limits, one call at a time, and the conventional cache folder.
     fn default() -> Self {
-        Self { memory_bytes: Self::DEFAULT_MEMORY_MIB * 1024 * 1024, fuel: Self::DEFAULT_FUEL }
+        Self { limits: Limits::default(), concurrent_calls: 1, compiled_cache: cache::default_dir() }
     }
 }
-
-/// Why a call returned no response.
-#[derive(Debug)]
-pub enum RunError {
-    /// The component rejected the request bytes.
-    Rejected(ComponentError),
-    /// The call used up its fuel.
-    CpuLimit,
-    /// The call tried to grow memory past its limit.
-    MemoryLimit,
-    /// Any other trap (a panic in the component aborts with one).
-    Trap(String),
-}
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Rejected(error) => write!(f, "{}", error.message),
-            Self::CpuLimit => f.write_str("the function exceeded its CPU limit (fuel) and was stopped"),
-            Self::MemoryLimit => f.write_str("the function exceeded its memory limit and was stopped"),
-            Self::Trap(trap) => write!(f, "the function trapped: {trap}"),
-        }
-    }
-}
-
-impl std::error::Error for RunError {}
-
-/// Why a component could not be loaded.
-#[derive(Debug)]
-pub struct LoadError(String);
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for LoadError {}
 
 pub struct Runtime {
-    compiled: Compiled,
-    limits: Limits,
-}
-
-/// A compiled, linked component, ready to instantiate. Cheap to clone.
-#[derive(Clone)]
-struct Compiled {
     engine: Engine,
     pre: ConnectionDetailsPre<CallState>,
-}
-
-impl Compiled {
-    fn new(component: &[u8]) -> Result<Self, LoadError> {
-        let engine = Engine::new(&engine_config()).map_err(|e| LoadError(format!("cannot configure wasmtime: {e}")))?;
-        let component = Component::new(&engine, component)
-            .map_err(|e| LoadError(format!("not a WebAssembly component wasmtime can compile: {e}")))?;
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| LoadError(format!("cannot link WASI: {e}")))?;
-        let instance_pre = linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError(format!("the component needs imports this host does not provide: {e}")))?;
-        let pre = ConnectionDetailsPre::new(instance_pre)
-            .map_err(|e| LoadError(format!("the component does not export the connection-details world: {e}")))?;
-        Ok(Self { engine, pre })
-    }
-}
-
-/// Everything one call's store owns.
-struct CallState {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    limiter: MemoryLimiter,
-}
-
-/// Traps a call, with an error the host can recognise, when it asks for more
-/// linear memory than its limit. (Merely refusing the growth would make
-/// Rust's allocator abort with a trap that names no cause.)
-struct MemoryLimiter {
-    max_bytes: usize,
-}
-
-#[derive(Debug)]
-struct MemoryLimitExceeded {
-    requested_bytes: usize,
-}
-
-impl fmt::Display for MemoryLimitExceeded {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "memory growth to {} bytes refused", self.requested_bytes)
-    }
-}
-
-impl std::error::Error for MemoryLimitExceeded {}
-
-impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        if desired > self.max_bytes {
-            return Err(wasmtime::Error::new(MemoryLimitExceeded { requested_bytes: desired }));
-        }
-        Ok(true)
-    }
-
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
-    }
-
-    fn instances(&self) -> usize {
-        MAX_INSTANCES
-    }
-}
-
-/// A component instantiates a handful of core modules (its code and the
-/// WASI adapter's); more would mean something is wrong.
-const MAX_INSTANCES: usize = 64;
-/// Function tables of Rust code hold thousands of entries, not millions.
-const MAX_TABLE_ELEMENTS: usize = 1 << 20;
-
-impl WasiView for CallState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
-    }
+    limits: Limits,
+    /// One permit per instance the pool holds: a call beyond them waits.
+    calls: Semaphore,
 }
 
 impl Runtime {
-    /// The component embedded at build time. It is compiled once per
-    /// process: limits belong to each call's store, so every runtime can
-    /// share one engine and one pre-instantiated component.
-    pub fn embedded(limits: Limits) -> Result<Self, LoadError> {
-        static COMPILED: OnceLock<Result<Compiled, String>> = OnceLock::new();
-        let compiled = COMPILED.get_or_init(|| Compiled::new(EMBEDDED_COMPONENT).map_err(|e| e.0));
-        match compiled {
-            Ok(compiled) => Ok(Self { compiled: compiled.clone(), limits }),
-            Err(message) => Err(LoadError(message.clone())),
-        }
+    /// The component embedded at build time.
+    pub fn embedded(settings: &Settings) -> Result<Self, LoadError> {
+        Self::load(EMBEDDED_COMPONENT, EMBEDDED_DIGEST, settings)
     }
 
     /// Another build of the component, from a file.
-    pub fn from_file(path: &Path, limits: Limits) -> Result<Self, LoadError> {
-        let bytes = std::fs::read(path).map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
-        Self::from_bytes(&bytes, limits).map_err(|e| LoadError(format!("{}: {e}", path.display())))
+    pub fn from_file(path: &Path, settings: &Settings) -> Result<Self, LoadError> {
+        let in_file = |error| LoadError::File { path: path.to_path_buf(), error: Box::new(error) };
+        let bytes = std::fs::read(path).map_err(|error| in_file(LoadError::Read(error)))?;
+        Self::from_bytes(&bytes, settings).map_err(in_file)
     }
 
-    pub fn from_bytes(component: &[u8], limits: Limits) -> Result<Self, LoadError> {
-        Ok(Self { compiled: Compiled::new(component)?, limits })
+    pub fn from_bytes(component: &[u8], settings: &Settings) -> Result<Self, LoadError> {
+        Self::load(component, &cache::digest(component), settings)
+    }
+
+    fn load(component: &[u8], digest: &[u8; 32], settings: &Settings) -> Result<Self, LoadError> {
+        let engine = engine::engine(settings)?;
+        let component = compile_or_reuse(&engine, component, digest, settings.compiled_cache.as_deref())?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(LoadError::Link)?;
+        let instance_pre = linker.instantiate_pre(&component).map_err(LoadError::Imports)?;
+        let pre = ConnectionDetailsPre::new(instance_pre).map_err(LoadError::World)?;
+        Ok(Self { engine, pre, limits: settings.limits, calls: Semaphore::new(settings.concurrent_calls.max(1)) })
     }
 
     /// Runs `run-function` on encoded RunFunctionRequest bytes in a fresh
     /// store, returning the encoded RunFunctionResponse.
-    pub fn run_function(&self, request: &[u8]) -> Result<Vec<u8>, RunError> {
-        self.call(|instance, store| {
-            instance.crossplane_connection_details_function_runner().call_run_function(store, request)
-        })?
-        .map_err(RunError::Rejected)
+    pub async fn run_function(&self, request: &[u8]) -> Result<Vec<u8>, RunError> {
+        let _turn = self.calls.acquire().await;
+        let mut store = self.new_store();
+        let instance = self.instantiate(&mut store).await?;
+        let runner = instance.crossplane_connection_details_function_runner();
+        runner
+            .call_run_function(&mut store, request)
+            .await
+            .map_err(|error| RunError::from_trap(&error))?
+            .map_err(RunError::Rejected)
     }
 
     /// Runs `render` in a fresh store. The inner `Err` is the component's
     /// word that the inputs were unusable.
-    pub fn render(
+    pub async fn render(
         &self,
         request: &RenderRequest,
         format: OutputFormat,
     ) -> Result<Result<Rendered, InputError>, RunError> {
-        self.call(|instance, store| {
-            instance.crossplane_connection_details_renderer().call_render(store, request, format)
-        })
+        let _turn = self.calls.acquire().await;
+        let mut store = self.new_store();
+        let instance = self.instantiate(&mut store).await?;
+        let renderer = instance.crossplane_connection_details_renderer();
+        renderer.call_render(&mut store, request, format).await.map_err(|error| RunError::from_trap(&error))
     }
 
-    /// Instantiates the component in a fresh, limited store and makes one
-    /// call; traps and exhausted limits become [`RunError`]s.
-    fn call<R>(
-        &self,
-        export: impl FnOnce(&ConnectionDetails, &mut Store<CallState>) -> wasmtime::Result<R>,
-    ) -> Result<R, RunError> {
-        let mut store = self.new_store();
-        let instance = self.compiled.pre.instantiate(&mut store).map_err(|error| classify_trap(&error))?;
-        export(&instance, &mut store).map_err(|error| classify_trap(&error))
+    async fn instantiate(&self, store: &mut Store<CallState>) -> Result<ConnectionDetails, RunError> {
+        self.pre.instantiate_async(store).await.map_err(|error| RunError::from_trap(&error))
     }
 
     fn new_store(&self) -> Store<CallState> {
-        let state = CallState {
-            wasi: sandbox(),
-            table: ResourceTable::new(),
-            limiter: MemoryLimiter { max_bytes: self.limits.memory_bytes },
-        };
-        let mut store = Store::new(&self.compiled.engine, state);
-        store.limiter(|state| &mut state.limiter);
-        // Fuel is enabled in `engine_config`, so setting it cannot fail.
-        let _ = store.set_fuel(self.limits.fuel);
+        let mut store = Store::new(&self.engine, CallState::new(&self.limits));
+        store.limiter(|state| &mut state.memory);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut store| store.data_mut().cpu.spend_tick());
         store
     }
 }
 
-/// The engine settings, each for a reason:
-fn engine_config() -> Config {
-    let mut config = Config::new();
-    // The function is a component (WIT world), not a core module.
-    config.wasm_component_model(true);
-    // Deterministic CPU limit: a call stops after `Limits::fuel` units
-    // whatever the machine's speed, and a test can exceed it reliably.
-    config.consume_fuel(true);
-    // Compiled once per process, run many times.
-    config.cranelift_opt_level(OptLevel::Speed);
-    // Deep recursion in the guest traps instead of growing the host stack.
-    config.max_wasm_stack(1024 * 1024);
-    config
-}
-
-/// A WASI context that grants nothing: no arguments, environment, files,
-/// stdin, or network; stdout and stderr are discarded. Clocks and random
-/// numbers remain, because Rust's std uses them.
-fn sandbox() -> WasiCtx {
-    WasiCtxBuilder::new().allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false).build()
-}
-
-fn classify_trap(error: &wasmtime::Error) -> RunError {
-    if error.downcast_ref::<MemoryLimitExceeded>().is_some() {
-        return RunError::MemoryLimit;
+/// The compiled component from the cache, else compiled now and cached.
+fn compile_or_reuse(
+    engine: &Engine,
+    component: &[u8],
+    digest: &[u8; 32],
+    cache_dir: Option<&Path>,
+) -> Result<Component, LoadError> {
+    let entry = cache_dir.map(|dir| cache::Entry::new(dir, engine, digest));
+    if let Some(cached) = entry.as_ref().and_then(|entry| entry.load(engine)) {
+        return Ok(cached);
     }
-    match error.downcast_ref::<wasmtime::Trap>() {
-        Some(wasmtime::Trap::OutOfFuel) => RunError::CpuLimit,
-        _ => RunError::Trap(root_cause(error)),
+    let compiled = Component::new(engine, component).map_err(LoadError::Compile)?;
+    if let Some(entry) = &entry {
+        entry.store(&compiled);
     }
+    Ok(compiled)
 }
 
-fn root_cause(error: &wasmtime::Error) -> String {
-    error.chain().last().map(ToString::to_string).unwrap_or_default()
+/// Runs a call to completion on the current thread, for callers without an
+/// async executor (the CLI, tests). Must not be called from within one.
+pub fn block_on<F: Future>(call: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread executor needs no resources that can fail")
+        .block_on(call)
 }
 
 #[cfg(test)]
@@ -288,7 +177,7 @@ mod tests {
     /// or clocks fails here first.
     #[test]
     fn the_component_imports_only_what_std_needs() {
-        let engine = Engine::new(&engine_config()).unwrap();
+        let engine = Engine::default();
         let component = Component::new(&engine, EMBEDDED_COMPONENT).unwrap();
         let imports: Vec<String> =
             component.component_type().imports(&engine).map(|(name, _)| name.to_owned()).collect();
@@ -300,5 +189,10 @@ mod tests {
         };
         let unexpected: Vec<&String> = imports.iter().filter(|name| !allowed(name)).collect();
         assert!(unexpected.is_empty(), "the component imports more than it should: {unexpected:?}");
+    }
+
+    #[test]
+    fn the_embedded_digest_is_the_embedded_component_s() {
+        assert_eq!(EMBEDDED_DIGEST, &cache::digest(EMBEDDED_COMPONENT));
     }
 }

@@ -1,36 +1,37 @@
-//! `serve`: the component behind Crossplane's FunctionRunnerService, on the
-//! server of Crossplane's official Rust SDK (its flags, mTLS, health,
-//! reflection, metrics and logging).
+//! One RunFunction call: request bytes into the component, response bytes
+//! out, one log line.
 //!
-//! Each request is handed to the component as bytes on a blocking thread,
-//! so a slow or trapping call never holds up the async executor, and a
-//! semaphore bounds how many calls (each with its own memory limit) run at
-//! once. A trap or exhausted limit is a FATAL result for that request; the
-//! server goes on serving.
+//! The call runs on the server's own thread: the component is called
+//! asynchronously and yields at every CPU tick, so a slow or hostile call
+//! shares its thread instead of holding it. A trap or
+//! exhausted limit is a FATAL result for that request; the server goes on.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use function_sdk_rust::proto::v1::function_runner_service_server::FunctionRunnerService;
-use function_sdk_rust::proto::v1::{RunFunctionRequest, RunFunctionResponse, Severity};
-use prost::Message;
-use tokio::sync::Semaphore;
-use tonic::{Request, Response, Status};
+use bytes::Bytes;
+use tonic::Status;
 
 use crate::protocol;
 use crate::runtime::{RunError, Runtime};
 
-pub use function_sdk_rust::Args as SdkArgs;
-
-/// The function as the SDK's server calls it.
+/// The component behind the RunFunction services. The runtime bounds how
+/// many calls run at once (`Settings::concurrent_calls`); the rest wait.
 pub struct ConnectionDetailsFunction {
-    runtime: Arc<Runtime>,
-    calls: Arc<Semaphore>,
+    runtime: Runtime,
 }
 
 impl ConnectionDetailsFunction {
-    pub fn new(runtime: Runtime, max_concurrent_calls: usize) -> Self {
-        Self { runtime: Arc::new(runtime), calls: Arc::new(Semaphore::new(max_concurrent_calls.max(1))) }
+    pub fn new(runtime: Runtime) -> Arc<Self> {
+        Arc::new(Self { runtime })
+    }
+
+    pub(super) async fn run_function(&self, request: Bytes) -> Result<Bytes, Status> {
+        let started = Instant::now();
+        let ran = self.runtime.run_function(&request).await;
+        let answer = answer(&request, ran);
+        log(&request, started, &answer);
+        answer.map(|answered| Bytes::from(answered.response))
     }
 }
 
@@ -58,60 +59,42 @@ impl Outcome {
     }
 }
 
-#[tonic::async_trait]
-impl FunctionRunnerService for ConnectionDetailsFunction {
-    async fn run_function(
-        &self,
-        request: Request<RunFunctionRequest>,
-    ) -> Result<Response<RunFunctionResponse>, Status> {
-        let started = Instant::now();
-        let request = request.into_inner();
-        let tag = request.meta.as_ref().map(|meta| meta.tag.clone()).unwrap_or_default();
-        let bytes = request.encode_to_vec();
-        let permit = Arc::clone(&self.calls)
-            .acquire_owned()
-            .await
-            .map_err(|_| Status::unavailable("the server is shutting down"))?;
-        let runtime = Arc::clone(&self.runtime);
-        let (bytes, ran) = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let ran = runtime.run_function(&bytes);
-            (bytes, ran)
-        })
-        .await
-        .map_err(|_| Status::internal("the call to the component was lost"))?;
-        let (response, outcome) = match ran {
-            Ok(response) => (response, Outcome::Ok),
-            Err(RunError::Rejected(error)) => {
-                log(&tag, started, Outcome::Rejected, 0);
-                return Err(Status::invalid_argument(error.message));
-            }
-            Err(error) => {
-                let outcome = match error {
-                    RunError::CpuLimit => Outcome::CpuLimit,
-                    RunError::MemoryLimit => Outcome::MemoryLimit,
-                    _ => Outcome::Trap,
-                };
-                (protocol::fatal_response(&bytes, &error.to_string()), outcome)
-            }
-        };
-        let response = RunFunctionResponse::decode(response.as_slice())
-            .map_err(|error| Status::internal(format!("the component returned an undecodable response: {error}")))?;
-        let fatal = response.results.iter().any(|result| result.severity() == Severity::Fatal);
-        let outcome = if outcome == Outcome::Ok && fatal { Outcome::Fatal } else { outcome };
-        log(&tag, started, outcome, response.results.len());
-        Ok(Response::new(response))
-    }
+/// A response and what the log line says of it.
+struct Answered {
+    response: Vec<u8>,
+    outcome: Outcome,
+    results: usize,
+}
+
+/// The response for one call and how it ended: the component's response;
+/// for a limit or trap, a FATAL result built from the request; for bytes
+/// the component refused as no request, INVALID_ARGUMENT.
+fn answer(request: &[u8], ran: Result<Vec<u8>, RunError>) -> Result<Answered, Status> {
+    let (response, outcome) = match ran {
+        Ok(response) => (response, Outcome::Ok),
+        Err(RunError::Rejected(error)) => return Err(Status::invalid_argument(error.message)),
+        Err(error) => {
+            let outcome = match error {
+                RunError::CpuLimit => Outcome::CpuLimit,
+                RunError::MemoryLimit => Outcome::MemoryLimit,
+                _ => Outcome::Trap,
+            };
+            (protocol::fatal_response(request, &error.to_string()), outcome)
+        }
+    };
+    let summary = protocol::summarize(&response);
+    let outcome = if outcome == Outcome::Ok && summary.fatal { Outcome::Fatal } else { outcome };
+    Ok(Answered { response, outcome, results: summary.results })
 }
 
 /// One line per request: tag, duration, outcome, how many results. Never
-/// a value: the response is not logged.
-fn log(tag: &str, started: Instant, outcome: Outcome, results: usize) {
+/// a value: neither request nor response is logged.
+fn log(request: &[u8], started: Instant, answer: &Result<Answered, Status>) {
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let tag = protocol::request_tag(request);
+    let (outcome, results) = match answer {
+        Ok(answered) => (answered.outcome, answered.results),
+        Err(_) => (Outcome::Rejected, 0),
+    };
     tracing::info!(tag, duration_ms, outcome = outcome.as_str(), results, "RunFunction");
-}
-
-/// Serves until SIGTERM or Ctrl-C.
-pub async fn serve(function: ConnectionDetailsFunction, args: &SdkArgs) -> Result<(), function_sdk_rust::Error> {
-    function_sdk_rust::Server::new(function, args).serve().await
 }

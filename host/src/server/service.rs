@@ -1,0 +1,98 @@
+//! FunctionRunnerService declared by hand over [`BytesCodec`], once per
+//! protocol package Crossplane calls: v1 (Crossplane 1.17 and later, v2)
+//! and v1beta1 (1.14–1.16), the same messages under another name.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use tonic::body::Body;
+use tonic::server::{Grpc, NamedService, UnaryService};
+use tonic::{Request, Response, Status};
+
+use super::codec::BytesCodec;
+use super::function::ConnectionDetailsFunction;
+
+/// A protocol package that carries FunctionRunnerService.
+pub trait Package: Send + Sync + 'static {
+    /// The fully qualified service name.
+    const SERVICE: &'static str;
+    /// The path of its one method, `/<service>/RunFunction`.
+    const RUN_FUNCTION: &'static str;
+}
+
+pub enum V1 {}
+pub enum V1beta1 {}
+
+impl Package for V1 {
+    const SERVICE: &'static str = "apiextensions.fn.proto.v1.FunctionRunnerService";
+    const RUN_FUNCTION: &'static str = "/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction";
+}
+
+impl Package for V1beta1 {
+    const SERVICE: &'static str = "apiextensions.fn.proto.v1beta1.FunctionRunnerService";
+    const RUN_FUNCTION: &'static str = "/apiextensions.fn.proto.v1beta1.FunctionRunnerService/RunFunction";
+}
+
+/// The service of one package, routed by tonic under its name.
+pub struct RunnerService<P> {
+    function: Arc<ConnectionDetailsFunction>,
+    max_request_bytes: Option<usize>,
+    package: PhantomData<P>,
+}
+
+impl<P> RunnerService<P> {
+    /// `max_request_bytes`: larger requests are refused with OUT_OF_RANGE;
+    /// `None` keeps gRPC's 4 MiB.
+    pub fn new(function: Arc<ConnectionDetailsFunction>, max_request_bytes: Option<usize>) -> Self {
+        Self { function, max_request_bytes, package: PhantomData }
+    }
+}
+
+impl<P> Clone for RunnerService<P> {
+    fn clone(&self) -> Self {
+        Self { function: Arc::clone(&self.function), max_request_bytes: self.max_request_bytes, package: PhantomData }
+    }
+}
+
+impl<P: Package> NamedService for RunnerService<P> {
+    const NAME: &'static str = P::SERVICE;
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<P: Package> tower_service::Service<http::Request<Body>> for RunnerService<P> {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        if request.uri().path() != P::RUN_FUNCTION {
+            return Box::pin(async { Ok(Status::unimplemented("no such method").into_http()) });
+        }
+        let method = RunFunction(Arc::clone(&self.function));
+        let mut grpc = Grpc::new(BytesCodec).apply_max_message_size_config(self.max_request_bytes, None);
+        Box::pin(async move { Ok(grpc.unary(method, request).await) })
+    }
+}
+
+/// The unary method, as tonic's `Grpc::unary` calls it.
+struct RunFunction(Arc<ConnectionDetailsFunction>);
+
+impl UnaryService<Bytes> for RunFunction {
+    type Response = Bytes;
+    type Future = BoxFuture<Response<Bytes>, Status>;
+
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+        let function = Arc::clone(&self.0);
+        Box::pin(async move { function.run_function(request.into_inner()).await.map(Response::new) })
+    }
+}
