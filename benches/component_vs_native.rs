@@ -10,7 +10,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use function_connection_details::protocol;
-use function_connection_details::runtime::{Limits, Runtime};
+use function_connection_details::runtime::{self, Runtime, Settings};
 use serde_json::{Value, json};
 
 fn scenario_a() -> Vec<u8> {
@@ -34,7 +34,7 @@ fn many_keys(keys: usize) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = Runtime::embedded(Limits::default()).unwrap();
+    let runtime = Runtime::embedded(&Settings::default()).unwrap();
     let mut group = c.benchmark_group("run_function");
     for (name, request) in [("scenario-a", scenario_a()), ("100-keys", many_keys(100)), ("1000-keys", many_keys(1000))]
     {
@@ -43,7 +43,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| connection_details::function::run_function(request).unwrap());
         });
         group.bench_with_input(BenchmarkId::new("component", name), &request, |b, request| {
-            b.iter(|| runtime.run_function(request).unwrap());
+            b.iter(|| runtime::block_on(runtime.run_function(request)).unwrap());
         });
     }
     group.finish();

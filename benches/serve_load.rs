@@ -1,109 +1,297 @@
 //! Load benchmark for `serve` (a benchmark, not a test): requests per second
-//! and p50/p99 latency for seed scenario A at concurrency 1 and 16, through
-//! the real server and a real gRPC client on loopback.
+//! of seed scenario A from 16 concurrent HTTP/2 clients (h2load, a C load
+//! generator), against `serve` and, in the same run, against the SDK's own
+//! server with a function that only copies desired state forward — the
+//! limit of the stack. With FUNCTION_PYTHONIC naming a `function-pythonic`
+//! executable, a Python function is measured too.
 //!
-//!   cargo bench --bench serve_load            # 2000 requests per level
-//!   SERVE_LOAD_REQUESTS=500 cargo bench --bench serve_load
+//!   cargo bench --bench serve_load                  # needs h2load (Debian: nghttp2-client)
+//!   SERVE_LOAD_REQUESTS=50000 SERVE_LOAD_ROUNDS=5 cargo bench --bench serve_load
+//!
+//! Each server is a process of its own (this benchmark started again in a
+//! server role), measured in turn, round after round; the report gives
+//! each one's median and the ratios of the medians, and each server's CPU
+//! time per request from /proc. Before measuring, every server answers
+//! scenario A through a real gRPC client and the answer is checked.
 
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use function_connection_details::protocol;
-use function_connection_details::runtime::{Limits, Runtime};
-use function_connection_details::server::{ConnectionDetailsFunction, SdkArgs, serve};
 use function_sdk_rust::proto::v1 as sdk;
 use function_sdk_rust::proto::v1::function_runner_service_client::FunctionRunnerServiceClient;
+use function_sdk_rust::proto::v1::function_runner_service_server::FunctionRunnerService;
 use prost::Message;
-use tokio::task::JoinSet;
-use tonic::transport::Channel;
 
-const CONCURRENCY_LEVELS: [usize; 2] = [1, 16];
-const WARM_UP_REQUESTS: usize = 100;
+#[path = "generate.rs"]
+mod generate;
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
-    let requests: usize = std::env::var("SERVE_LOAD_REQUESTS").ok().and_then(|n| n.parse().ok()).unwrap_or(2000);
-    let client = start_server().await;
-    let request = scenario_a();
-    println!("serve load: scenario A, {requests} requests per level, loopback, insecure gRPC");
-    println!("{:>11}  {:>10}  {:>9}  {:>9}", "concurrency", "requests/s", "p50 ms", "p99 ms");
-    for concurrency in CONCURRENCY_LEVELS {
-        measure(&client, &request, concurrency, WARM_UP_REQUESTS).await;
-        let started = Instant::now();
-        let mut latencies = measure(&client, &request, concurrency, requests).await;
-        let elapsed = started.elapsed();
-        latencies.sort();
-        println!(
-            "{concurrency:>11}  {:>10.0}  {:>9.2}  {:>9.2}",
-            requests as f64 / elapsed.as_secs_f64(),
-            millis(percentile(&latencies, 50)),
-            millis(percentile(&latencies, 99)),
-        );
+const ROLE: &str = "SERVE_LOAD_ROLE";
+const CLIENTS: &str = "16";
+const RUN_FUNCTION: &str = "/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction";
+
+fn main() {
+    match std::env::var(ROLE).as_deref() {
+        Ok("ours") => serve_ours(),
+        Ok("noop") => serve_noop(),
+        _ => measure_all(),
     }
 }
 
-async fn start_server() -> FunctionRunnerServiceClient<Channel> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let args = SdkArgs {
+/// `function-connection-details serve`, as the binary runs it.
+fn serve_ours() {
+    let args = ["function-connection-details", "serve", "--insecure", "--metrics-address", "", "--address"];
+    let address = std::env::var("SERVE_LOAD_ADDRESS").unwrap();
+    let mut io = function_connection_details::cli::Io {
+        stdin: &mut std::io::empty(),
+        stdout: &mut std::io::stdout(),
+        stderr: &mut std::io::stderr(),
+    };
+    let args = args.iter().map(|arg| arg.to_string()).chain([address]);
+    std::process::exit(i32::from(function_connection_details::cli::main_with(args, &mut io)));
+}
+
+/// The SDK's server with a function that does nothing but copy the
+/// request's desired state and context into its response.
+fn serve_noop() {
+    struct CopyForward;
+
+    #[tonic::async_trait]
+    impl FunctionRunnerService for CopyForward {
+        async fn run_function(
+            &self,
+            request: tonic::Request<sdk::RunFunctionRequest>,
+        ) -> Result<tonic::Response<sdk::RunFunctionResponse>, tonic::Status> {
+            let request = request.into_inner();
+            Ok(tonic::Response::new(function_sdk_rust::response::to(&request, Duration::from_secs(60))))
+        }
+    }
+
+    let args = function_sdk_rust::Args {
         debug: false,
-        address: format!("127.0.0.1:{port}"),
+        address: std::env::var("SERVE_LOAD_ADDRESS").unwrap(),
         tls_certs_dir: None,
         insecure: true,
         max_recv_message_size: None,
         metrics_address: String::new(),
     };
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let function = ConnectionDetailsFunction::new(Runtime::embedded(Limits::default()).unwrap(), cores * 2);
-    tokio::spawn(async move { serve(function, &args).await.expect("the server runs") });
-    let endpoint = Channel::from_shared(format!("http://127.0.0.1:{port}")).unwrap();
-    for _ in 0..600 {
-        if let Ok(channel) = endpoint.connect().await {
-            return FunctionRunnerServiceClient::new(channel);
+    function_sdk_rust::logging::configure(false);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(function_sdk_rust::serve(CopyForward, &args)).unwrap();
+}
+
+struct Server {
+    name: &'static str,
+    port: u16,
+    child: Child,
+    requests_per_second: Vec<f64>,
+    cpu_per_request: Vec<Duration>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn measure_all() {
+    let requests: usize = env_number("SERVE_LOAD_REQUESTS", 20_000);
+    let rounds: usize = env_number("SERVE_LOAD_ROUNDS", 3);
+    let request = scenario_a();
+    let body = std::env::temp_dir().join(format!("serve-load-{}.grpc", std::process::id()));
+    std::fs::write(&body, grpc_frame(&request)).unwrap();
+
+    let mut servers = vec![start("serve", role("ours")), start("sdk do-nothing", role("noop"))];
+    if let Ok(pythonic) = std::env::var("FUNCTION_PYTHONIC") {
+        let mut command = Command::new(pythonic);
+        command.args(["grpc", "--insecure", "--address"]);
+        servers.push(start("function-pythonic", command));
+    }
+    let executor = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for server in &servers {
+        executor.block_on(check_answer(server, &request));
+    }
+
+    println!("serve load: scenario A, {requests} requests x {rounds} rounds, {CLIENTS} clients (h2load), loopback");
+    for round in 0..rounds {
+        for server in &mut servers {
+            // function-pythonic answers ~300 requests/s: give it fewer.
+            let count = if server.name == "function-pythonic" { requests / 20 } else { requests };
+            let cpu_before = cpu_time(server.child.id());
+            let rate = h2load(server.port, &body, count);
+            let cpu = cpu_time(server.child.id()).saturating_sub(cpu_before);
+            println!(
+                "  round {}: {:<18} {rate:>9.0} req/s  {:>6.0} µs CPU/request",
+                round + 1,
+                server.name,
+                micros(cpu, count)
+            );
+            server.requests_per_second.push(rate);
+            server.cpu_per_request.push(cpu / u32::try_from(count).unwrap());
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the server did not start");
+    std::fs::remove_file(&body).ok();
+    report(&servers);
+    executor.block_on(large_requests(&servers[0]));
 }
 
-fn scenario_a() -> sdk::RunFunctionRequest {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/requests/scenario-a.json");
-    let bytes = protocol::request_from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
-    sdk::RunFunctionRequest::decode(bytes.as_slice()).unwrap()
+/// One client, one call at a time, 1,000 composed resources × 4 keys.
+async fn large_requests(server: &Server) {
+    const RESOURCES: usize = 1000;
+    const CALLS: usize = 50;
+    let json = generate::request_json(RESOURCES, 4).to_string();
+    let request = sdk::RunFunctionRequest::decode(protocol::request_from_json(&json).unwrap().as_slice()).unwrap();
+    let channel = connect(server.port).await;
+    let mut client = FunctionRunnerServiceClient::new(channel).max_decoding_message_size(64 << 20);
+    let mut times = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let started = Instant::now();
+        let response = client.run_function(request.clone()).await.unwrap().into_inner();
+        times.push(started.elapsed());
+        assert!(response.results.iter().all(|result| result.severity() != sdk::Severity::Fatal));
+    }
+    let size = request.encoded_len();
+    println!(
+        "\n{RESOURCES} resources x 4 keys ({:.2} MB request), one client: {:.2} ms per call through serve (median of {CALLS})",
+        size as f64 / 1e6,
+        median_duration(&times).as_secs_f64() * 1e3
+    );
 }
 
-/// Sends `total` requests from `concurrency` callers; each latency is one
-/// request's round trip.
-async fn measure(
-    client: &FunctionRunnerServiceClient<Channel>,
-    request: &sdk::RunFunctionRequest,
-    concurrency: usize,
-    total: usize,
-) -> Vec<Duration> {
-    let mut callers = JoinSet::new();
-    for caller in 0..concurrency {
-        let (mut client, request) = (client.clone(), request.clone());
-        let share = total / concurrency + usize::from(caller < total % concurrency);
-        callers.spawn(async move {
-            let mut latencies = Vec::with_capacity(share);
-            for _ in 0..share {
-                let started = Instant::now();
-                let response = client.run_function(request.clone()).await.expect("RunFunction succeeds");
-                latencies.push(started.elapsed());
-                assert_eq!(response.into_inner().desired.unwrap().composite.unwrap().connection_details.len(), 7);
+fn report(servers: &[Server]) {
+    println!("\n{:<18} {:>12} {:>16}", "server", "median req/s", "median CPU/req");
+    for server in servers {
+        let cpu = median_duration(&server.cpu_per_request);
+        println!(
+            "{:<18} {:>12.0} {:>13.0} µs",
+            server.name,
+            median(&server.requests_per_second),
+            cpu.as_secs_f64() * 1e6
+        );
+    }
+    let ours = median(&servers[0].requests_per_second);
+    for other in &servers[1..] {
+        println!("serve / {}: {:.2}x", other.name, ours / median(&other.requests_per_second));
+    }
+}
+
+fn role(name: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.env(ROLE, name);
+    command
+}
+
+/// Starts a server on a free loopback port; `command` takes the address
+/// as its last argument or in SERVE_LOAD_ADDRESS.
+fn start(name: &'static str, mut command: Command) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let address = format!("127.0.0.1:{port}");
+    let is_role = command.get_envs().any(|(key, _)| key == ROLE);
+    if is_role {
+        command.env("SERVE_LOAD_ADDRESS", &address);
+    } else {
+        command.arg(&address);
+    }
+    let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("{name}: {e}"));
+    Server { name, port, child, requests_per_second: Vec::new(), cpu_per_request: Vec::new() }
+}
+
+/// Waits for the server, then checks its answer to scenario A with a real
+/// gRPC client: this function composes the 7 keys; the others copy the
+/// desired state forward.
+async fn check_answer(server: &Server, request: &[u8]) {
+    let channel = connect(server.port).await;
+    let request = sdk::RunFunctionRequest::decode(request).unwrap();
+    let response = FunctionRunnerServiceClient::new(channel).run_function(request).await.unwrap().into_inner();
+    assert_eq!(response.meta.unwrap().tag, "scenario-a", "{}", server.name);
+    if server.name == "serve" {
+        assert_eq!(response.desired.unwrap().composite.unwrap().connection_details.len(), 7);
+    }
+}
+
+/// Connects, waiting up to a minute for the server to listen.
+async fn connect(port: u16) -> tonic::transport::Channel {
+    let endpoint = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}")).unwrap();
+    let started = Instant::now();
+    loop {
+        match endpoint.connect().await {
+            Ok(channel) => return channel,
+            Err(_) if started.elapsed() < Duration::from_secs(60) => {
+                tokio::time::sleep(Duration::from_millis(50)).await
             }
-            latencies
-        });
+            Err(error) => panic!("no server on port {port}: {error}"),
+        }
     }
-    let mut latencies = Vec::with_capacity(total);
-    while let Some(done) = callers.join_next().await {
-        latencies.extend(done.unwrap());
-    }
-    latencies
 }
 
-fn percentile(sorted: &[Duration], percent: usize) -> Duration {
-    sorted[(sorted.len() * percent / 100).min(sorted.len() - 1)]
+/// Runs h2load and returns its requests per second; fails on any request
+/// h2load saw fail.
+fn h2load(port: u16, body: &Path, requests: usize) -> f64 {
+    let output = Command::new("h2load")
+        .args(["-n", &requests.to_string(), "-c", CLIENTS, "-m", "1", "-t", "1"])
+        .arg("-d")
+        .arg(body)
+        .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
+        .arg(format!("http://127.0.0.1:{port}{RUN_FUNCTION}"))
+        .output()
+        .expect("h2load runs (Debian: apt-get install nghttp2-client)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = |prefix: &str| text.lines().find(|line| line.trim_start().starts_with(prefix)).unwrap_or_default();
+    let succeeded = format!("{requests} succeeded, 0 failed, 0 errored");
+    assert!(line("requests:").contains(&succeeded), "h2load:\n{text}");
+    let finished = line("finished in");
+    finished
+        .split(", ")
+        .nth(1)
+        .and_then(|rate| rate.strip_suffix(" req/s"))
+        .and_then(|rate| rate.parse().ok())
+        .unwrap_or_else(|| panic!("no req/s in h2load's output:\n{text}"))
 }
 
-fn millis(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
+/// A gRPC message on the wire: not compressed, length, message.
+fn grpc_frame(message: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0];
+    frame.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(message);
+    frame
+}
+
+/// User plus system CPU time of a process, from /proc.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_secs_f64(ticks as f64 / USER_HZ)
+}
+
+/// Linux reports process times in clock ticks of 1/100 s (USER_HZ) on every
+/// architecture Rust targets.
+const USER_HZ: f64 = 100.0;
+
+fn scenario_a() -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/requests/scenario-a.json");
+    protocol::request_from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+fn median_duration(values: &[Duration]) -> Duration {
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+fn micros(total: Duration, count: usize) -> f64 {
+    total.as_secs_f64() * 1e6 / count as f64
 }
