@@ -1,0 +1,139 @@
+// Builds the static site into dist/:
+//   - transpiles the render component to JavaScript + core WebAssembly with
+//     jco in instantiation mode (src/component.js hands it the browser WASI
+//     shims of preview2-shim, copied beside it, by relative paths, since a
+//     Web Worker does not see a page's import map; and the worker compiles
+//     the core WebAssembly while the JavaScript loads);
+//   - copies the page (src/);
+//   - gathers every examples/<name>/ folder that has an xr.yaml into
+//     examples.json, so new examples appear without code changes.
+//
+//   npm run build
+//   COMPONENT_WASM=path/to/connection_details.wasm npm run build
+
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { INPUTS } from '../src/request.js';
+
+const MAIN_CORE_MODULE = 'connection_details.core.wasm';
+import { measure, report } from './size.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const playground = resolve(here, '..');
+const repository = resolve(playground, '..');
+const dist = join(playground, 'dist');
+
+const DEFAULT_COMPONENT = join(repository, 'target/component-build/wasm32-wasip2/component/connection_details.wasm');
+const component = resolve(process.env.COMPONENT_WASM || DEFAULT_COMPONENT);
+const examplesDir = resolve(process.env.EXAMPLES_DIR || join(repository, 'examples'));
+const DEFAULT_EXAMPLE = 'aws-iam';
+
+/** The browser shims the component's imports (wasi:cli, wasi:io, wasi:random) need. */
+const SHIMS = ['cli.js', 'io.js', 'random.js', 'common.js', 'environment.js', 'config.js'];
+
+/** An installed package's folder (their exports hide package.json from require.resolve). */
+function packageDir(name) {
+  const directory = join(playground, 'node_modules', ...name.split('/'));
+  if (!existsSync(join(directory, 'package.json'))) fail(`${name} is not installed: run \`npm ci\` first`);
+  return directory;
+}
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+if (!existsSync(component)) {
+  fail(
+    `the component ${component} does not exist${process.env.COMPONENT_WASM ? ' (COMPONENT_WASM)' : ''}.\n` +
+      '  Build it first: from the repository root run `cargo build -p function-connection-details`\n' +
+      '  (it builds the component as a side effect), or point COMPONENT_WASM at a built connection_details.wasm.',
+  );
+}
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(join(dist, 'component', 'shim'), { recursive: true });
+
+// 1. The component, transpiled.
+const jcoDir = packageDir('@bytecodealliance/jco');
+const jcoBin = join(jcoDir, JSON.parse(readFileSync(join(jcoDir, 'package.json'), 'utf8')).bin.jco);
+try {
+  execFileSync(
+    process.execPath,
+    [
+      jcoBin,
+      'transpile',
+      component,
+      '--name',
+      'connection_details',
+      '--minify',
+      '--instantiation',
+      'async',
+      '--quiet',
+      '-o',
+      join(dist, 'component'),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+} catch (error) {
+  fail(`jco transpile failed (${error.message})`);
+}
+// Type declarations are of no use to the page (jco writes them regardless).
+rmSync(join(dist, 'component', 'interfaces'), { recursive: true, force: true });
+rmSync(join(dist, 'component', 'connection_details.d.ts'), { force: true });
+const generated = readFileSync(join(dist, 'component', 'connection_details.js'), 'utf8');
+const wanted = new Set([...generated.matchAll(/\[`(wasi:[a-z-]+\/[a-z-]+)`\]/g)].map((m) => m[1]));
+const granted = new Set(['cli', 'io', 'random']);
+const missing = [...wanted].filter((name) => !granted.has(name.slice('wasi:'.length, name.indexOf('/'))));
+if (wanted.size === 0 || missing.length > 0) {
+  fail(`the component imports ${missing.join(', ') || 'nothing jco names'}; src/component.js grants only wasi:cli, wasi:io and wasi:random`);
+}
+if (!existsSync(join(dist, 'component', MAIN_CORE_MODULE))) {
+  fail(`jco wrote no ${MAIN_CORE_MODULE}; update it here and in src/worker.js, which fetches it first`);
+}
+const shimDir = join(packageDir('@bytecodealliance/preview2-shim'), 'dist', 'browser');
+for (const shim of SHIMS) {
+  copyFileSync(join(shimDir, shim), join(dist, 'component', 'shim', shim));
+}
+
+// 2. The page. Its boot script compiles the core modules jco wrote; the
+// Content-Security-Policy allows that one inline script by its hash.
+cpSync(join(playground, 'src'), dist, { recursive: true });
+const coreModules = readdirSync(join(dist, 'component')).filter((name) => name.endsWith('.wasm')).sort();
+const indexPath = join(dist, 'index.html');
+let index = readFileSync(indexPath, 'utf8').replace('__CORE_MODULES__', JSON.stringify(coreModules));
+const scripts = [...index.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+if (scripts.length !== 1) fail(`index.html should have exactly one inline script, not ${scripts.length}`);
+const scriptHash = `'sha256-${createHash('sha256').update(scripts[0]).digest('base64')}'`;
+index = index.replace('__BOOT_SCRIPT_HASH__', scriptHash);
+if (index.includes('__')) fail('index.html has a placeholder the build did not fill in');
+writeFileSync(indexPath, index);
+
+// 3. The examples, and what the footer says about the component.
+const examples = [];
+for (const entry of readdirSync(examplesDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  const folder = join(examplesDir, entry.name);
+  if (!entry.isDirectory() || !existsSync(join(folder, 'xr.yaml'))) continue;
+  const files = {};
+  for (const input of INPUTS) {
+    const path = join(folder, input.file);
+    if (existsSync(path)) files[input.id] = readFileSync(path, 'utf8');
+  }
+  examples.push({ name: entry.name, files });
+}
+if (examples.length === 0) fail(`no example folder with an xr.yaml under ${examplesDir}`);
+const wasm = readFileSync(component);
+const catalog = {
+  default: examples.some((example) => example.name === DEFAULT_EXAMPLE) ? DEFAULT_EXAMPLE : examples[0].name,
+  component: { bytes: wasm.length, sha256: createHash('sha256').update(wasm).digest('hex') },
+  examples,
+};
+writeFileSync(join(dist, 'examples.json'), `${JSON.stringify(catalog)}\n`);
+
+console.log(`Built ${relative(process.cwd(), dist) || dist}/ from ${component}`);
+console.log(`Examples: ${examples.map((example) => example.name).join(', ')}\n`);
+report(measure(dist));
