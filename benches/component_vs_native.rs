@@ -6,7 +6,9 @@
 //! `native` calls the core directly; `component` goes through the host's
 //! wasmtime runtime exactly as `run` and `serve` do (fresh store, limits,
 //! instantiation, encode and decode included). A larger input shows how
-//! both scale with the number of keys.
+//! both scale with the number of keys. COMPONENT=path/to/connection_details.wasm
+//! measures another build of the component (say, another opt-level) instead
+//! of the embedded one.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use function_connection_details::protocol;
@@ -34,7 +36,10 @@ fn many_keys(keys: usize) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = Runtime::embedded(&Settings::default()).unwrap();
+    let runtime = match std::env::var("COMPONENT") {
+        Ok(path) => Runtime::from_file(std::path::Path::new(&path), &Settings::default()).unwrap(),
+        Err(_) => Runtime::embedded(&Settings::default()).unwrap(),
+    };
     let mut group = c.benchmark_group("run_function");
     for (name, request) in [("scenario-a", scenario_a()), ("100-keys", many_keys(100)), ("1000-keys", many_keys(1000))]
     {
