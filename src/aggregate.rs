@@ -12,19 +12,20 @@ use crate::derive::{self, Derived};
 use crate::diagnostics::{Diagnostic, join_words};
 use crate::input::{ConnectionDetail, Input, Source, SourceLabel};
 use crate::names::KeyName;
+use crate::protocol::LazyObject;
 use crate::secret::SecretBytes;
 use crate::secretref::ExistingSecrets;
 
 /// One composed resource as Crossplane observed it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservedResource {
-    pub object: Value,
+pub struct ObservedResource<'a> {
+    pub object: LazyObject<'a>,
     /// Read from the resource's connection Secret; empty until it exists.
     pub connection_details: BTreeMap<String, SecretBytes>,
 }
 
 /// Observed composed resources by composition resource name.
-pub type ObservedResources = BTreeMap<String, ObservedResource>;
+pub type ObservedResources<'a> = BTreeMap<String, ObservedResource<'a>>;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Aggregate {
@@ -77,13 +78,13 @@ pub fn aggregate(input: &Input, observed: &ObservedResources, existing: &Existin
 /// every other source waits for the resource to be observed.
 fn resolve(
     detail: &ConnectionDetail,
-    resource: Option<&ObservedResource>,
+    resource: Option<&ObservedResource<'_>>,
     existing: &ExistingSecrets,
 ) -> Option<SecretBytes> {
     match &detail.source {
         Source::SecretKeyRef(reference) => existing.value(reference).cloned(),
         Source::ConnectionSecretKey(key) => resource?.connection_details.get(key.as_str()).cloned(),
-        Source::FieldPath(path) => path.lookup(&resource?.object).map(field_value_bytes),
+        Source::FieldPath(path) => path.lookup(resource?.object.get()).map(field_value_bytes),
         Source::Value(value) => resource.map(|_| value.clone()),
     }
 }
@@ -130,9 +131,9 @@ mod tests {
             .unwrap()
     }
 
-    fn observed(name: &str, object: Value, details: &[(&str, &[u8])]) -> (String, ObservedResource) {
+    fn observed(name: &str, object: Value, details: &[(&str, &[u8])]) -> (String, ObservedResource<'static>) {
         let connection_details = details.iter().map(|(k, v)| (k.to_string(), SecretBytes::new(v.to_vec()))).collect();
-        (name.to_owned(), ObservedResource { object, connection_details })
+        (name.to_owned(), ObservedResource { object: LazyObject::from_json(object), connection_details })
     }
 
     fn produced(aggregate: &Aggregate) -> Vec<(String, Vec<u8>)> {
@@ -238,7 +239,7 @@ mod derived_tests {
         let observed = ObservedResources::from([(
             "db".to_owned(),
             ObservedResource {
-                object: json!({}),
+                object: LazyObject::from_json(json!({})),
                 connection_details: [("username".to_owned(), SecretBytes::new(b"admin".to_vec()))].into(),
             },
         )]);

@@ -19,7 +19,7 @@ use crate::protocol::v1::{
     Capability, Condition, Ready, Resource, ResourceSelector, ResponseMeta, Result as FunctionResult,
     RunFunctionRequest, RunFunctionResponse, Severity, State, Status, Target,
 };
-use crate::protocol::{json_to_struct, struct_to_json};
+use crate::protocol::{LazyObject, json_to_struct, struct_to_json};
 use crate::readiness::{CONDITION_TYPE, Readiness, TTL_SECONDS};
 use crate::secret::SecretBytes;
 use crate::secretref::{Fetched, SecretId, read_secret};
@@ -61,13 +61,13 @@ pub fn respond(request: &RunFunctionRequest) -> RunFunctionResponse {
     response
 }
 
-fn observed_resources(state: &State) -> ObservedResources {
+fn observed_resources(state: &State) -> ObservedResources<'_> {
     state
         .resources
         .iter()
         .map(|(name, resource)| {
             let observed = ObservedResource {
-                object: resource.resource.as_ref().map(struct_to_json).unwrap_or_default(),
+                object: LazyObject::from_struct(resource.resource.as_ref()),
                 connection_details: resource
                     .connection_details
                     .iter()

@@ -39,7 +39,7 @@ pub struct Plan {
 pub fn plan(
     input: Option<&Value>,
     composite: &Value,
-    resources: &ObservedResources,
+    resources: &ObservedResources<'_>,
     fetch: &dyn Fn(&SecretId) -> Fetched,
 ) -> Result<Plan, Diagnostic> {
     let input = input.ok_or_else(|| {

@@ -1,6 +1,8 @@
 //! Crossplane's RunFunction messages (generated from `proto/`) and the
 //! conversions between `google.protobuf.Struct` and JSON values.
 
+use std::cell::OnceCell;
+
 use prost_types::value::Kind;
 use serde_json::{Map, Number, Value};
 
@@ -13,6 +15,36 @@ pub use generated::apiextensions::r#fn::proto::v1;
 
 /// The largest integer an `f64` (Struct's only number type) holds exactly.
 const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// An observed object, converted to JSON when something first reads it: most
+/// connection details come from a resource's connection secret and never
+/// look at its object, and the conversion is most of a large request's cost.
+#[derive(Debug, Clone, Default)]
+pub struct LazyObject<'a> {
+    source: Option<&'a prost_types::Struct>,
+    json: OnceCell<Value>,
+}
+
+impl<'a> LazyObject<'a> {
+    pub fn from_struct(object: Option<&'a prost_types::Struct>) -> Self {
+        Self { source: object, json: OnceCell::new() }
+    }
+
+    pub fn from_json(object: Value) -> Self {
+        Self { source: None, json: OnceCell::from(object) }
+    }
+
+    /// The object as JSON; `null` for a resource observed without one.
+    pub fn get(&self) -> &Value {
+        self.json.get_or_init(|| self.source.map(struct_to_json).unwrap_or_default())
+    }
+}
+
+impl PartialEq for LazyObject<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
 
 pub fn struct_to_json(object: &prost_types::Struct) -> Value {
     Value::Object(object.fields.iter().map(|(key, value)| (key.clone(), value_to_json(value))).collect())
@@ -67,6 +99,17 @@ mod tests {
         let value = json!({"a": 1, "b": [true, null, "s", 2.5, {"c": -3}], "d": {}});
         let Value::Object(object) = &value else { unreachable!() };
         assert_eq!(struct_to_json(&json_to_struct(object)), value);
+    }
+
+    #[test]
+    fn a_lazy_object_converts_when_first_read_and_only_then() {
+        let Value::Object(object) = json!({"status": {"port": 5432}}) else { unreachable!() };
+        let source = json_to_struct(&object);
+        let lazy = LazyObject::from_struct(Some(&source));
+        assert!(lazy.json.get().is_none(), "not converted before it is read");
+        assert_eq!(lazy.get()["status"]["port"], 5432);
+        assert!(lazy.json.get().is_some());
+        assert_eq!(LazyObject::from_struct(None).get(), &Value::Null);
     }
 
     #[test]
