@@ -6,7 +6,7 @@
 // navigation start to the frame that paints example aws-iam's table.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -191,6 +191,22 @@ describe('the playground in Chromium', () => {
     assert.equal(await claim.locator('code.value:visible').count(), 0);
 
     assertOnlyLoopback(page);
+    assert.deepEqual(page.errors, []);
+    await close(page);
+  });
+
+  test('every example renders in the page exactly as the CLI does', async () => {
+    const examples = join(playground, '..', 'examples');
+    const names = readdirSync(examples).filter((name) => existsSync(join(examples, name, 'xr.yaml')));
+    assert.ok(names.length >= 5, `examples found: ${names}`);
+    const page = await freshPage();
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    for (const name of names) {
+      if ((await page.getByLabel('Example', { exact: true }).inputValue()) !== name) await selectExample(page, name);
+      const expected = readFileSync(join(examples, name, 'expected', 'render.txt'), 'utf8');
+      assert.equal(await tableText(page), expected, `examples/${name}: the Table view differs from expected/render.txt`);
+    }
     assert.deepEqual(page.errors, []);
     await close(page);
   });
