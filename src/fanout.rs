@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
+use crate::composite::Composite;
 use crate::diagnostics::Diagnostic;
 use crate::input::{FanOut, Input};
 use crate::names::{KeyName, Namespace, ObjectName};
@@ -102,16 +103,23 @@ impl Destination {
 }
 
 /// Groups the items into destinations and fills them from `produced`.
-/// `default_namespace` is the combined secret's. Errors are FATAL.
+/// `default_namespace` is the combined secret's; an item's own namespace
+/// must be the composite's when the composite is namespaced. Errors are
+/// FATAL.
 pub fn destinations(
     input: &Input,
     produced: &BTreeMap<KeyName, SecretBytes>,
     default_namespace: Option<&Namespace>,
+    composite: &Composite,
 ) -> Result<Vec<Destination>, Diagnostic> {
     let mut destinations: BTreeMap<(Kind, ObjectName), Destination> = BTreeMap::new();
     for (kind, items) in [(Kind::Secret, &input.secrets), (Kind::ConfigMap, &input.config_maps)] {
         for (index, item) in items.iter().enumerate() {
             let path = format!("{}[{index}].to", kind.field());
+            if let Some(namespace) = &item.to_namespace {
+                output::within_composite_namespace(composite, namespace, &format!("{path}.namespace"))
+                    .map_err(invalid)?;
+            }
             let namespace = item.to_namespace.as_ref().or(default_namespace).ok_or_else(|| {
                 invalid(format!("{path}.namespace: is required, because the combined secret has no namespace"))
             })?;
@@ -201,6 +209,30 @@ mod tests {
         pairs.iter().map(|(k, v)| (KeyName::new(k).unwrap(), SecretBytes::new(v.to_vec()))).collect()
     }
 
+    fn cluster_scoped() -> Composite {
+        Composite::from_object(&json!({"metadata": {"name": "xr"}, "spec": {"crossplane": {}}}))
+    }
+
+    fn namespaced_in_apps() -> Composite {
+        Composite::from_object(&json!({"metadata": {"name": "xr", "namespace": "apps"}, "spec": {"crossplane": {}}}))
+    }
+
+    #[test]
+    fn a_namespaced_composite_fans_out_only_into_its_own_namespace() {
+        let input = input(json!({"configMaps": [
+            {"key": "documentEndpoint", "to": {"name": "info", "namespace": "apps"}},
+            {"key": "documentEndpoint", "to": {"name": "elsewhere", "key": "e", "namespace": "shared"}},
+        ]}));
+        let error = destinations(&input, &produced(&[]), Some(&namespace()), &namespaced_in_apps()).unwrap_err();
+        assert_eq!(
+            error.message,
+            "invalid function input: configMaps[1].to.namespace: shared is not the composite's namespace apps; \
+             Crossplane composes the resources of a namespaced composite only into its own namespace"
+        );
+        let allowed = destinations(&input, &produced(&[]), Some(&namespace()), &cluster_scoped()).unwrap();
+        assert_eq!(allowed.len(), 2, "a cluster-scoped composite composes anywhere");
+    }
+
     fn namespace() -> Namespace {
         Namespace::new("apps").unwrap()
     }
@@ -219,6 +251,7 @@ mod tests {
             &input,
             &produced(&[("primaryMasterKey", b"k1"), ("documentEndpoint", b"https://x")]),
             Some(&namespace()),
+            &cluster_scoped(),
         )
         .unwrap();
         let summary: Vec<(String, String, Vec<&str>)> = found
@@ -244,7 +277,7 @@ mod tests {
             {"key": "primaryMasterKey", "to": {"name": "mysecret", "key": "k"}},
             {"key": "secondaryMasterKey", "to": {"name": "mysecret", "key": "k"}},
         ]}));
-        let error = destinations(&input, &produced(&[]), Some(&namespace())).unwrap_err();
+        let error = destinations(&input, &produced(&[]), Some(&namespace()), &cluster_scoped()).unwrap_err();
         assert_eq!(
             error.message,
             "invalid function input: cannot write more than one value to Secret apps/mysecret key k"
@@ -257,21 +290,22 @@ mod tests {
             {"key": "primaryMasterKey", "to": {"name": "mysecret", "key": "a"}},
             {"key": "secondaryMasterKey", "to": {"name": "mysecret", "key": "b", "namespace": "other"}},
         ]}));
-        let error = destinations(&input_two, &produced(&[]), Some(&namespace())).unwrap_err();
+        let error = destinations(&input_two, &produced(&[]), Some(&namespace()), &cluster_scoped()).unwrap_err();
         assert!(
             error.message.contains("secrets[1].to.namespace: Secret mysecret is already written in namespace apps"),
             "{}",
             error.message
         );
         let input_none = input(json!({"configMaps": [{"key": "cert", "to": {"name": "c"}}]}));
-        let error = destinations(&input_none, &produced(&[]), None).unwrap_err();
+        let error = destinations(&input_none, &produced(&[]), None, &cluster_scoped()).unwrap_err();
         assert!(error.message.contains("configMaps[0].to.namespace: is required"), "{}", error.message);
     }
 
     #[test]
     fn config_map_values_must_be_text() {
         let input = input(json!({"configMaps": [{"key": "cert", "to": {"name": "certs", "key": "ca.crt"}}]}));
-        let error = destinations(&input, &produced(&[("cert", &[0xff, 0xfe])]), Some(&namespace())).unwrap_err();
+        let error = destinations(&input, &produced(&[("cert", &[0xff, 0xfe])]), Some(&namespace()), &cluster_scoped())
+            .unwrap_err();
         assert_eq!(
             error.message,
             "ConfigMap apps/certs key ca.crt: the value is not valid UTF-8, and ConfigMap data must be text"

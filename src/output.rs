@@ -58,17 +58,36 @@ pub fn destination(input: &Input, composite: &Composite) -> Result<Destination, 
 /// Where a combined Secret goes, by the precedence of [`destination`].
 pub fn secret_location(input: &Input, composite: &Composite) -> Result<SecretLocation, String> {
     let (name, explicit_namespace) = if let Some(reference) = &composite.write_connection_secret_to_ref {
-        (reference.name.clone(), reference.namespace.clone())
+        let field = "the composite's spec.writeConnectionSecretToRef.namespace";
+        (reference.name.clone(), reference.namespace.clone().map(|namespace| (namespace, field)))
     } else if let Some(reference) = &input.write_connection_secret_to_ref {
-        (reference.name.clone(), reference.namespace.clone())
+        let field = "writeConnectionSecretToRef.namespace";
+        (reference.name.clone(), reference.namespace.clone().map(|namespace| (namespace, field)))
     } else {
         (default_secret_name(composite)?, None)
     };
     let namespace = match explicit_namespace {
-        Some(namespace) => namespace,
+        Some((namespace, field)) => {
+            within_composite_namespace(composite, &namespace, field)?;
+            namespace
+        }
         None => default_namespace(input, composite)?,
     };
     Ok(SecretLocation { name, namespace })
+}
+
+/// Crossplane v2 composes a namespaced XR's resources only into the XR's
+/// own namespace (it overwrites `metadata.namespace`), so naming another is
+/// an input error; a cluster-scoped XR may compose into any namespace.
+/// `field` names where the namespace was given.
+pub fn within_composite_namespace(composite: &Composite, namespace: &Namespace, field: &str) -> Result<(), String> {
+    match composite.namespace.as_deref() {
+        Some(own) if own != namespace.as_str() => Err(format!(
+            "{field}: {namespace} is not the composite's namespace {own}; Crossplane composes the resources \
+             of a namespaced composite only into its own namespace"
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn default_secret_name(composite: &Composite) -> Result<ObjectName, String> {
@@ -177,10 +196,30 @@ mod tests {
         let xr_with_ref = json!({"metadata": {"name": "xr", "namespace": "default"}, "spec": {
             "crossplane": {}, "writeConnectionSecretToRef": {"name": "from-xr"}}});
         let xr = json!({"metadata": {"name": "xr", "namespace": "default"}, "spec": {"crossplane": {}}});
-        let input_ref = json!({"writeConnectionSecretToRef": {"name": "from-input", "namespace": "apps"}});
+        let input_ref = json!({"writeConnectionSecretToRef": {"name": "from-input", "namespace": "default"}});
         assert_eq!(secret_at(input_ref.clone(), xr_with_ref), "default/from-xr");
-        assert_eq!(secret_at(input_ref, xr.clone()), "apps/from-input");
+        assert_eq!(secret_at(input_ref, xr.clone()), "default/from-input");
         assert_eq!(secret_at(json!({"writeConnectionSecretToRef": {"name": "n"}}), xr), "default/n");
+    }
+
+    #[test]
+    fn a_namespaced_xr_s_secret_stays_in_its_namespace_and_a_cluster_scoped_one_goes_anywhere() {
+        let error = |input_extra: Value, xr: Value| destination(&input(input_extra), &composite(xr)).unwrap_err();
+        let namespaced = json!({"metadata": {"name": "xr", "namespace": "default"}, "spec": {"crossplane": {}}});
+        let to_apps = json!({"writeConnectionSecretToRef": {"name": "db", "namespace": "apps"}});
+        assert_eq!(
+            error(to_apps.clone(), namespaced),
+            "writeConnectionSecretToRef.namespace: apps is not the composite's namespace default; \
+             Crossplane composes the resources of a namespaced composite only into its own namespace"
+        );
+        let xr_ref_elsewhere = json!({"metadata": {"name": "xr", "namespace": "default"}, "spec": {
+            "crossplane": {}, "writeConnectionSecretToRef": {"name": "db", "namespace": "apps"}}});
+        assert!(
+            error(json!({}), xr_ref_elsewhere)
+                .starts_with("the composite's spec.writeConnectionSecretToRef.namespace: apps is not the composite's"),
+        );
+        let cluster_scoped = json!({"metadata": {"name": "xr"}, "spec": {"crossplane": {}}});
+        assert_eq!(secret_at(to_apps, cluster_scoped), "apps/db");
     }
 
     #[test]

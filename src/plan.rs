@@ -60,7 +60,7 @@ pub fn plan(
         return Err(Diagnostic::fatal("TemplateFailed", messages.join("; ")));
     }
     let fan_out_namespace = output::secret_location(&input, &composite).ok().map(|location| location.namespace);
-    let fan_out = fanout::destinations(&input, &aggregate.produced, fan_out_namespace.as_ref())?;
+    let fan_out = fanout::destinations(&input, &aggregate.produced, fan_out_namespace.as_ref(), &composite)?;
     let mut diagnostics = aggregate::conflicts(&input);
     diagnostics.extend(allowlist::unproducible_keys(&input));
     diagnostics.extend(existing.problems(&input));

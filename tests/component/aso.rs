@@ -108,7 +108,7 @@ fn fan_out_composes_one_object_per_destination_without_pending_keys() {
         "secrets": [
             {"key": "primaryMasterKey", "to": {"name": "mysecret", "key": "primarymasterkey"}},
             {"key": "secondaryMasterKey", "to": {"name": "mysecret", "key": "secondarymasterkey"}},
-            {"key": "documentEndpoint", "to": {"name": "myendpoint", "key": "endpoint", "namespace": "shared"}},
+            {"key": "documentEndpoint", "to": {"name": "myendpoint", "key": "endpoint", "namespace": "apps"}},
         ],
         "configMaps": [{"key": "documentEndpoint", "to": {"name": "account-info"}}],
     }))
@@ -119,7 +119,7 @@ fn fan_out_composes_one_object_per_destination_without_pending_keys() {
     assert_eq!(mysecret["ready"], "READY_TRUE");
     let keys: Vec<_> = response.secret_data("secret-mysecret").into_keys().collect();
     assert_eq!(keys, ["primarymasterkey"], "the pending secondary key is left out");
-    assert_eq!(response.desired_resource("secret-myendpoint").unwrap()["resource"]["metadata"]["namespace"], "shared");
+    assert_eq!(response.desired_resource("secret-myendpoint").unwrap()["resource"]["metadata"]["namespace"], "apps");
     let config_map = &response.desired_resource("configmap-account-info").unwrap()["resource"];
     assert_eq!(config_map["kind"], "ConfigMap");
     assert_eq!(config_map["data"], json!({"documentEndpoint": "https://acct.documents.azure.com:443/"}));
@@ -244,4 +244,30 @@ fn template_failures_never_show_values() {
     let fatal = response.single_fatal();
     assert!(!fatal.contains("p@ss"), "{fatal}");
     assert_eq!(fatal, "derived[0] decoded: the template failed: invalid operation at line 1");
+}
+
+/// Crossplane v2 overwrites the namespace of whatever a namespaced XR
+/// composes, so a fan-out object elsewhere would never be where render says.
+#[test]
+fn a_namespaced_xr_fans_out_only_into_its_own_namespace() {
+    let fan_out = |namespace: &str| {
+        input(json!({
+            "resources": [{"name": "db", "connectionDetails": [{"fromConnectionSecretKey": "endpoint"}]}],
+            "configMaps": [{"key": "endpoint", "to": {"name": "info", "namespace": namespace}}],
+        }))
+    };
+    let observed = |request: Request| request.observed("db", json!({}), &[("endpoint", b"db.example.org")]);
+    let fatal = observed(Request::modern(fan_out("shared"))).run().single_fatal();
+    assert_eq!(
+        fatal,
+        "invalid function input: configMaps[0].to.namespace: shared is not the composite's namespace apps; \
+         Crossplane composes the resources of a namespaced composite only into its own namespace"
+    );
+    let same_namespace = observed(Request::modern(fan_out("apps"))).run();
+    assert!(same_namespace.desired_resource("configmap-info").is_some());
+    let cluster_scoped = observed(Request::legacy(fan_out("shared"))).run();
+    assert_eq!(
+        cluster_scoped.desired_resource("configmap-info").unwrap()["resource"]["metadata"]["namespace"],
+        "shared"
+    );
 }
