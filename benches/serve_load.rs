@@ -3,7 +3,8 @@
 //! generator), against `serve` and, in the same run, against the SDK's own
 //! server with a function that only copies desired state forward — the
 //! limit of the stack. With FUNCTION_PYTHONIC naming a `function-pythonic`
-//! executable, a Python function is measured too.
+//! executable (PyPI crossplane-function-pythonic 0.6.3, Python 3.12), a Python
+//! function doing the same aggregation (benches/pythonic/) is measured too.
 //!
 //!   cargo bench --bench serve_load                  # needs h2load (Debian: nghttp2-client)
 //!   SERVE_LOAD_REQUESTS=50000 SERVE_LOAD_ROUNDS=5 cargo bench --bench serve_load
@@ -84,6 +85,8 @@ fn serve_noop() {
 struct Server {
     name: &'static str,
     port: u16,
+    /// The request it answers, as a gRPC frame in a file for h2load.
+    body: PathBuf,
     child: Child,
     requests_per_second: Vec<f64>,
     cpu_per_request: Vec<Duration>,
@@ -93,25 +96,23 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.body);
     }
 }
 
 fn measure_all() {
     let requests: usize = env_number("SERVE_LOAD_REQUESTS", 20_000);
     let rounds: usize = env_number("SERVE_LOAD_ROUNDS", 3);
-    let request = scenario_a();
-    let body = std::env::temp_dir().join(format!("serve-load-{}.grpc", std::process::id()));
-    std::fs::write(&body, grpc_frame(&request)).unwrap();
-
-    let mut servers = vec![start("serve", role("ours")), start("sdk do-nothing", role("noop"))];
+    let request = scenario_a(None);
+    let mut servers = vec![start("serve", role("ours"), &request), start("sdk do-nothing", role("noop"), &request)];
     if let Ok(pythonic) = std::env::var("FUNCTION_PYTHONIC") {
         let mut command = Command::new(pythonic);
         command.args(["grpc", "--insecure", "--address"]);
-        servers.push(start("function-pythonic", command));
+        servers.push(start("function-pythonic", command, &scenario_a(Some(pythonic_input()))));
     }
     let executor = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     for server in &servers {
-        executor.block_on(check_answer(server, &request));
+        executor.block_on(check_answer(server));
     }
 
     println!("serve load: scenario A, {requests} requests x {rounds} rounds, {CLIENTS} clients (h2load), loopback");
@@ -120,7 +121,7 @@ fn measure_all() {
             // function-pythonic answers ~300 requests/s: give it fewer.
             let count = if server.name == "function-pythonic" { requests / 20 } else { requests };
             let cpu_before = cpu_time(server.child.id());
-            let rate = h2load(server.port, &body, count);
+            let rate = h2load(server.port, &server.body, count);
             let cpu = cpu_time(server.child.id()).saturating_sub(cpu_before);
             println!(
                 "  round {}: {:<18} {rate:>9.0} req/s  {:>6.0} µs CPU/request",
@@ -132,7 +133,6 @@ fn measure_all() {
             server.cpu_per_request.push(cpu / u32::try_from(count).unwrap());
         }
     }
-    std::fs::remove_file(&body).ok();
     report(&servers);
     executor.block_on(large_requests(&servers[0]));
 }
@@ -185,7 +185,7 @@ fn role(name: &str) -> Command {
 
 /// Starts a server on a free loopback port; `command` takes the address
 /// as its last argument or in SERVE_LOAD_ADDRESS.
-fn start(name: &'static str, mut command: Command) -> Server {
+fn start(name: &'static str, mut command: Command, request: &[u8]) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let address = format!("127.0.0.1:{port}");
     let is_role = command.get_envs().any(|(key, _)| key == ROLE);
@@ -195,20 +195,27 @@ fn start(name: &'static str, mut command: Command) -> Server {
         command.arg(&address);
     }
     let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("{name}: {e}"));
-    Server { name, port, child, requests_per_second: Vec::new(), cpu_per_request: Vec::new() }
+    let body = std::env::temp_dir().join(format!("serve-load-{}-{port}.grpc", std::process::id()));
+    std::fs::write(&body, grpc_frame(request)).unwrap();
+    Server { name, port, body, child, requests_per_second: Vec::new(), cpu_per_request: Vec::new() }
 }
 
 /// Waits for the server, then checks its answer to scenario A with a real
-/// gRPC client: this function composes the 7 keys; the others copy the
-/// desired state forward.
-async fn check_answer(server: &Server, request: &[u8]) {
+/// gRPC client: this function composes the 7 keys the XRD allows, the
+/// Python script all 8; the do-nothing server copies desired state forward.
+async fn check_answer(server: &Server) {
     let channel = connect(server.port).await;
-    let request = sdk::RunFunctionRequest::decode(request).unwrap();
+    let frame = std::fs::read(&server.body).unwrap();
+    let request = sdk::RunFunctionRequest::decode(&frame[5..]).unwrap();
     let response = FunctionRunnerServiceClient::new(channel).run_function(request).await.unwrap().into_inner();
     assert_eq!(response.meta.unwrap().tag, "scenario-a", "{}", server.name);
-    if server.name == "serve" {
-        assert_eq!(response.desired.unwrap().composite.unwrap().connection_details.len(), 7);
-    }
+    let keys = response.desired.and_then(|desired| desired.composite).map_or(0, |xr| xr.connection_details.len());
+    let expected = match server.name {
+        "serve" => 7,
+        "function-pythonic" => 8,
+        _ => 0,
+    };
+    assert_eq!(keys, expected, "{}: keys in the composite's connection details", server.name);
 }
 
 /// Connects, waiting up to a minute for the server to listen.
@@ -271,9 +278,23 @@ fn cpu_time(pid: u32) -> Duration {
 /// architecture Rust targets.
 const USER_HZ: f64 = 100.0;
 
-fn scenario_a() -> Vec<u8> {
+/// Scenario A, with another function input when one is given.
+fn scenario_a(input: Option<serde_json::Value>) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/requests/scenario-a.json");
-    protocol::request_from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+    let mut request: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    if let Some(input) = input {
+        request["input"] = input;
+    }
+    protocol::request_from_json(&request.to_string()).unwrap()
+}
+
+/// function-pythonic's input: the script of benches/pythonic/.
+fn pythonic_input() -> serde_json::Value {
+    let script = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/pythonic/connection_details.py"),
+    )
+    .unwrap();
+    serde_json::json!({"apiVersion": "pythonic.fn.crossplane.io/v1alpha1", "kind": "Composite", "composite": script})
 }
 
 fn env_number(name: &str, default: usize) -> usize {
