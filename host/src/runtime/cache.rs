@@ -142,6 +142,15 @@ mod tests {
         dir
     }
 
+    /// An engine and the empty component's entry, stored, in a fresh folder.
+    fn stored_entry(name: &str) -> (PathBuf, Engine, Entry) {
+        let dir = temp_dir(name);
+        let engine = Engine::default();
+        let entry = Entry::new(&dir, &engine, &digest(&EMPTY_COMPONENT));
+        entry.store(&empty_component(&engine));
+        (dir, engine, entry)
+    }
+
     #[test]
     fn entries_differ_by_component_and_by_engine() {
         let dir = Path::new("/cache");
@@ -185,10 +194,7 @@ mod tests {
     #[test]
     fn an_entry_others_may_write_is_not_trusted() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = temp_dir("shared");
-        let engine = Engine::default();
-        let entry = Entry::new(&dir, &engine, &digest(&EMPTY_COMPONENT));
-        entry.store(&empty_component(&engine));
+        let (dir, engine, entry) = stored_entry("shared");
         fs::set_permissions(&entry.path, fs::Permissions::from_mode(0o666)).unwrap();
         assert!(entry.load(&engine).is_none(), "a world-writable entry");
         fs::set_permissions(&entry.path, fs::Permissions::from_mode(0o600)).unwrap();
@@ -199,10 +205,7 @@ mod tests {
 
     #[test]
     fn a_damaged_entry_is_not_loaded() {
-        let dir = temp_dir("damaged");
-        let engine = Engine::default();
-        let entry = Entry::new(&dir, &engine, &digest(&EMPTY_COMPONENT));
-        entry.store(&empty_component(&engine));
+        let (dir, engine, entry) = stored_entry("damaged");
         let mut bytes = fs::read(&entry.path).unwrap();
         bytes.truncate(bytes.len() / 2);
         fs::write(&entry.path, bytes).unwrap();
