@@ -81,3 +81,29 @@ fn a_trap_is_a_trap_and_the_next_call_runs_again() {
         }
     }
 }
+
+fn load_error(component: &[u8]) -> String {
+    let settings = Settings { compiled_cache: None, ..Settings::default() };
+    match Runtime::from_bytes(component, &settings) {
+        Ok(_) => panic!("the component loaded"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn a_component_that_asks_for_files_sockets_or_http_is_refused_at_load_naming_the_import() {
+    for import in ["wasi:filesystem/preopens@0.2.6", "wasi:sockets/tcp@0.2.6", "wasi:http/outgoing-handler@0.2.6"] {
+        let text = format!(r#"(component (import "{import}" (instance)))"#);
+        let error = load_error(&wat::parse_str(text).unwrap());
+        assert!(
+            error.starts_with(&format!("the component imports {import}, which the sandbox does not grant")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn a_component_of_another_world_is_refused_at_load() {
+    let error = load_error(&wat::parse_str("(component)").unwrap());
+    assert!(error.starts_with("the component does not export the connection-details world"), "{error}");
+}

@@ -24,6 +24,8 @@ pub enum LoadError {
     Link(wasmtime::Error),
     /// The component imports something the host does not provide.
     Imports(wasmtime::Error),
+    /// The component imports WASI interfaces beyond what the sandbox allows.
+    ForbiddenImports(Vec<String>),
     /// The component does not export the connection-details world.
     World(wasmtime::Error),
 }
@@ -38,6 +40,12 @@ impl fmt::Display for LoadError {
             Self::Compile(error) => write!(f, "not a WebAssembly component wasmtime can compile: {error:#}"),
             Self::Link(error) => write!(f, "cannot link WASI: {error}"),
             Self::Imports(error) => write!(f, "the component needs imports this host does not provide: {error:#}"),
+            Self::ForbiddenImports(names) => write!(
+                f,
+                "the component imports {}, which the sandbox does not grant (only wasi:io, wasi:cli and \
+                 wasi:random/insecure-seed are allowed)",
+                names.join(", ")
+            ),
             Self::World(error) => write!(f, "the component does not export the connection-details world: {error:#}"),
         }
     }
@@ -48,6 +56,7 @@ impl std::error::Error for LoadError {
         match self {
             Self::Ticker(source) | Self::Read(source) => Some(source),
             Self::File { error, .. } => Some(error.as_ref()),
+            Self::ForbiddenImports(_) => None,
             Self::Configure(error)
             | Self::Compile(error)
             | Self::Link(error)
