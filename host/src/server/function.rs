@@ -3,8 +3,8 @@
 //!
 //! The call runs on the server's own thread: the component is called
 //! asynchronously and yields at every CPU tick, so a slow or hostile call
-//! shares its thread instead of holding it. A trap or
-//! exhausted limit is a FATAL result for that request; the server goes on.
+//! shares its thread instead of holding it. A trap or exhausted limit is a
+//! FATAL result for that request; the server goes on.
 
 use std::sync::Arc;
 use std::time::Instant;
