@@ -99,7 +99,7 @@ const TARGET_COMPOSITE: u64 = 1;
 pub fn fatal_response(request: &[u8], message: &str) -> Vec<u8> {
     let wanted = [field::REQUEST_META, field::REQUEST_DESIRED, field::REQUEST_CONTEXT];
     let [meta, desired, context] = wire::messages(request, wanted).unwrap_or_default();
-    let tag = wire::last_bytes(&meta, field::META_TAG).unwrap_or_default();
+    let tag = wire::last(&meta, field::META_TAG, wire::as_bytes).unwrap_or_default();
 
     let mut response_meta = Vec::new();
     wire::put_bytes(&mut response_meta, field::META_TAG, &tag);
@@ -124,7 +124,7 @@ pub fn fatal_response(request: &[u8], message: &str) -> Vec<u8> {
 /// The request's `meta.tag`, empty when it has none or is no request.
 pub fn request_tag(request: &[u8]) -> String {
     let [meta] = wire::messages(request, [field::REQUEST_META]).unwrap_or_default();
-    String::from_utf8_lossy(&wire::last_bytes(&meta, field::META_TAG).unwrap_or_default()).into_owned()
+    String::from_utf8_lossy(&wire::last(&meta, field::META_TAG, wire::as_bytes).unwrap_or_default()).into_owned()
 }
 
 /// What a response says about itself, for exit statuses and log lines.
@@ -143,7 +143,7 @@ pub fn summarize(response: &[u8]) -> Summary {
     let _ = wire::each_field(response, |number, value| {
         if let (field::RESPONSE_RESULTS, wire::Value::Bytes(result)) = (number, value) {
             summary.results += 1;
-            summary.fatal |= wire::last_varint(result, field::RESULT_SEVERITY) == Some(SEVERITY_FATAL);
+            summary.fatal |= wire::last(result, field::RESULT_SEVERITY, wire::as_varint) == Some(SEVERITY_FATAL);
         }
     });
     summary
@@ -195,28 +195,27 @@ mod wire {
         Ok(found)
     }
 
-    /// The last occurrence of a length-delimited field, as protobuf reads a
-    /// scalar that appears more than once.
-    pub fn last_bytes(bytes: &[u8], wanted: u32) -> Option<Vec<u8>> {
+    /// The last occurrence of field `wanted` that `pick` accepts, as
+    /// protobuf reads a scalar that appears more than once.
+    pub fn last<'a, T>(bytes: &'a [u8], wanted: u32, pick: impl Fn(Value<'a>) -> Option<T>) -> Option<T> {
         let mut last = None;
         each_field(bytes, |number, value| {
-            if let (true, Value::Bytes(payload)) = (number == wanted, value) {
-                last = Some(payload.to_vec());
+            if number == wanted
+                && let Some(picked) = pick(value)
+            {
+                last = Some(picked);
             }
         })
         .ok()?;
         last
     }
 
-    pub fn last_varint(bytes: &[u8], wanted: u32) -> Option<u64> {
-        let mut last = None;
-        each_field(bytes, |number, value| {
-            if let (true, Value::Varint(n)) = (number == wanted, value) {
-                last = Some(n);
-            }
-        })
-        .ok()?;
-        last
+    pub fn as_bytes(value: Value<'_>) -> Option<Vec<u8>> {
+        if let Value::Bytes(payload) = value { Some(payload.to_vec()) } else { None }
+    }
+
+    pub fn as_varint(value: Value<'_>) -> Option<u64> {
+        if let Value::Varint(n) = value { Some(n) } else { None }
     }
 
     pub fn put_bytes(out: &mut Vec<u8>, number: u32, payload: &[u8]) {
