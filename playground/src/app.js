@@ -327,43 +327,28 @@ function renderResults({ results, conditions, readiness }) {
   const container = $('results-output');
   container.replaceChildren();
 
-  container.append(element('h3', {}, 'Results'));
-  if (results.length === 0) {
-    container.append(element('p', { className: 'empty' }, 'No results.'));
-  } else {
-    const list = element('ul', { className: 'results' });
-    for (const result of results) {
-      const severity = severityName(result.severity);
-      const item = element('li', { className: `result ${severity.toLowerCase()}` });
-      item.append(element('span', { className: `badge ${severity.toLowerCase()}` }, severity));
-      const body = element('div', { className: 'result-body' });
-      body.append(element('p', { className: 'result-message' }, result.message ?? ''));
-      const meta = [result.reason && `reason ${result.reason}`, result.step && `step ${result.step}`].filter(Boolean);
-      if (meta.length) body.append(element('p', { className: 'meta' }, meta.join(' · ')));
-      item.append(body);
-      list.append(item);
-    }
-    container.append(list);
-  }
+  container.append(...listSection('Results', 'No results.', results, (result) => {
+    const severity = severityName(result.severity).toLowerCase();
+    const meta = [result.reason && `reason ${result.reason}`, result.step && `step ${result.step}`].filter(Boolean);
+    return {
+      className: `result ${severity}`,
+      tone: severity,
+      badge: severityName(result.severity),
+      message: result.message ?? '',
+      meta: meta.join(' · '),
+    };
+  }));
 
-  container.append(element('h3', {}, 'Conditions'));
-  if (conditions.length === 0) {
-    container.append(element('p', { className: 'empty' }, 'No conditions.'));
-  } else {
-    const list = element('ul', { className: 'results' });
-    for (const condition of conditions) {
-      const tone = conditionTone(condition.status);
-      const item = element('li', { className: `result condition ${tone}` });
-      const label = condition.status === 'True' ? 'Ready' : condition.status === 'False' ? 'Not ready' : condition.status;
-      item.append(element('span', { className: `badge ${tone}` }, label));
-      const body = element('div', { className: 'result-body' });
-      body.append(element('p', { className: 'result-message' }, `${condition.type} is ${condition.status}: ${condition.message ?? ''}`));
-      if (condition.reason) body.append(element('p', { className: 'meta' }, `reason ${condition.reason}`));
-      item.append(body);
-      list.append(item);
-    }
-    container.append(list);
-  }
+  container.append(...listSection('Conditions', 'No conditions.', conditions, (condition) => {
+    const tone = conditionTone(condition.status);
+    return {
+      className: `result condition ${tone}`,
+      tone,
+      badge: condition.status === 'True' ? 'Ready' : condition.status === 'False' ? 'Not ready' : condition.status,
+      message: `${condition.type} is ${condition.status}: ${condition.message ?? ''}`,
+      meta: condition.reason ? `reason ${condition.reason}` : '',
+    };
+  }));
 
   if (readiness) {
     container.append(element('h3', {}, 'Readiness'));
@@ -376,6 +361,24 @@ function renderResults({ results, conditions, readiness }) {
     container.append(table);
     if (readiness.ttl) container.append(element('p', { className: 'meta' }, `Crossplane calls again within ${readiness.ttl}.`));
   }
+}
+
+/** A heading and a list of badged entries (or a line saying there are none); `describe` gives each entry's parts. */
+function listSection(title, empty, entries, describe) {
+  const heading = element('h3', {}, title);
+  if (entries.length === 0) return [heading, element('p', { className: 'empty' }, empty)];
+  const list = element('ul', { className: 'results' });
+  for (const entry of entries) {
+    const { className, tone, badge, message, meta } = describe(entry);
+    const item = element('li', { className });
+    item.append(element('span', { className: `badge ${tone}` }, badge));
+    const body = element('div', { className: 'result-body' });
+    body.append(element('p', { className: 'result-message' }, message));
+    if (meta) body.append(element('p', { className: 'meta' }, meta));
+    item.append(body);
+    list.append(item);
+  }
+  return [heading, list];
 }
 
 function tableRow(cell, values) {
