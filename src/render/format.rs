@@ -93,11 +93,7 @@ fn table(output: &Output) -> String {
     }
     if !output.results.is_empty() {
         separate(&mut text);
-        let rows = output.results.iter().map(|result| {
-            let severity = field(result, "severity").trim_start_matches("SEVERITY_").to_owned();
-            vec![severity, field(result, "step").to_owned(), field(result, "message").to_owned()]
-        });
-        columns(&mut text, &["RESULT", "STEP", "MESSAGE"], rows.collect());
+        results_table(&mut text, &output.results);
     }
     if !output.conditions.is_empty() {
         separate(&mut text);
@@ -111,6 +107,23 @@ fn table(output: &Output) -> String {
         readiness_table(&mut text, readiness);
     }
     text
+}
+
+/// A STEP column only when some result names its step, as kubectl leaves
+/// out columns that say nothing.
+fn results_table(text: &mut String, results: &[Map<String, Value>]) {
+    let with_step = results.iter().any(|result| !field(result, "step").is_empty());
+    let rows = results.iter().map(|result| {
+        let severity = field(result, "severity").trim_start_matches("SEVERITY_").to_owned();
+        let mut row = vec![severity];
+        if with_step {
+            row.push(field(result, "step").to_owned());
+        }
+        row.push(field(result, "message").to_owned());
+        row
+    });
+    let headers: &[&str] = if with_step { &["RESULT", "STEP", "MESSAGE"] } else { &["RESULT", "MESSAGE"] };
+    columns(text, headers, rows.collect());
 }
 
 fn readiness_table(text: &mut String, readiness: &Map<String, Value>) {
@@ -135,8 +148,13 @@ fn describe(text: &mut String, object: &Map<String, Value>) {
         let _ = writeln!(text, "Type:         {secret_type}");
     }
     let _ = writeln!(text, "\nData\n====");
-    for (key, size) in data_sizes(object) {
-        let _ = writeln!(text, "{key}:  {size} bytes");
+    let sizes = data_sizes(object);
+    // kubectl describe sets the counts in one column, two spaces after the
+    // longest `key:`.
+    let width = sizes.iter().map(|(key, _)| key.chars().count() + 1).max().unwrap_or_default();
+    for (key, size) in sizes {
+        let label = format!("{key}:");
+        let _ = writeln!(text, "{label:<width$}  {size} bytes");
     }
 }
 
@@ -193,4 +211,44 @@ fn kind(object: &Map<String, Value>) -> &str {
 
 fn field<'a>(object: &'a Map<String, Value>, name: &str) -> &'a str {
     object.get(name).and_then(Value::as_str).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn object(value: Value) -> Map<String, Value> {
+        let Value::Object(object) = value else { unreachable!() };
+        object
+    }
+
+    #[test]
+    fn describe_sets_byte_counts_in_one_column() {
+        let secret = object(json!({
+            "kind": "Secret",
+            "metadata": {"name": "s", "namespace": "ns"},
+            "data": {"attribute.secret": "YWJj", "username": "YQ=="},
+        }));
+        let mut text = String::new();
+        describe(&mut text, &secret);
+        assert!(text.contains("\nattribute.secret:  3 bytes\nusername:          1 bytes\n"), "{text}");
+    }
+
+    #[test]
+    fn the_step_column_appears_only_when_a_result_names_a_step() {
+        let without = object(json!({"severity": "SEVERITY_WARNING", "message": "m"}));
+        let mut text = String::new();
+        results_table(&mut text, std::slice::from_ref(&without));
+        assert_eq!(text, "RESULT    MESSAGE\nWARNING   m\n");
+
+        let with = object(json!({"severity": "SEVERITY_NORMAL", "step": "connection-details", "message": "n"}));
+        let mut text = String::new();
+        results_table(&mut text, &[without, with]);
+        assert_eq!(
+            text,
+            "RESULT    STEP                 MESSAGE\nWARNING                        m\nNORMAL    connection-details   n\n"
+        );
+    }
 }
