@@ -28,6 +28,10 @@ Examples:
   function-connection-details serve --insecure --address 127.0.0.1:9443
   function-connection-details serve --tls-certs-dir /tls/server   # tls.crt, tls.key, ca.crt
 
+On SIGTERM or Ctrl-C the server stops listening, answers new calls UNAVAILABLE,
+turns its health checks NOT_SERVING and finishes the calls in flight (for at
+most 25 seconds, inside Kubernetes' default grace period of 30).
+
 Exit status: 0 after a clean shutdown; 2 when the server cannot start.";
 
 const RUN_EXAMPLE: &str = "\

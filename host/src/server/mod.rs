@@ -18,6 +18,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
@@ -58,8 +59,14 @@ impl fmt::Display for ServeError {
 
 impl std::error::Error for ServeError {}
 
-/// Serves until SIGTERM or Ctrl-C, then stops taking calls and finishes
-/// those in flight.
+/// How long calls in flight may go on after SIGTERM. Kubernetes waits 30
+/// seconds (`terminationGracePeriodSeconds`) before SIGKILL; a call is
+/// bounded by its CPU limit long before this.
+pub const GRACE_PERIOD: Duration = Duration::from_secs(25);
+
+/// Serves until SIGTERM or Ctrl-C, then stops taking calls (new ones are
+/// answered UNAVAILABLE, health turns NOT_SERVING) and finishes those in
+/// flight, waiting at most [`GRACE_PERIOD`].
 pub async fn serve(function: Arc<ConnectionDetailsFunction>, args: &SdkArgs) -> Result<(), ServeError> {
     let address: SocketAddr = args.address.parse().map_err(ServeError::Address)?;
     let mut builder = Server::builder();
@@ -95,16 +102,36 @@ pub async fn serve(function: Arc<ConnectionDetailsFunction>, args: &SdkArgs) -> 
     }
 
     tracing::info!(%address, insecure = args.insecure, "serving FunctionRunnerService");
-    builder
+    let (stopping, stopped) = tokio::sync::oneshot::channel();
+    let shutdown = async move {
+        shutdown_signal().await;
+        for service in ["", V1::SERVICE, V1beta1::SERVICE] {
+            health.set_service_status(service, ServingStatus::NotServing).await;
+        }
+        let _ = stopping.send(());
+    };
+    let server = builder
         .layer(MetricsLayer(metrics))
         .add_service(RunnerService::<V1>::new(Arc::clone(&function), args.max_recv_message_size))
         .add_service(RunnerService::<V1beta1>::new(function, args.max_recv_message_size))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .serve_with_shutdown(address, shutdown_signal())
-        .await
-        .map_err(ServeError::Transport)
+        .serve_with_shutdown(address, shutdown);
+    let grace_over = async {
+        if stopped.await.is_ok() {
+            tokio::time::sleep(GRACE_PERIOD).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = server => served.map_err(ServeError::Transport),
+        () = grace_over => {
+            tracing::warn!(grace_period = ?GRACE_PERIOD, "calls still in flight after the grace period; stopping");
+            Ok(())
+        }
+    }
 }
 
 /// The server's certificate and key, and the CA that client certificates
