@@ -1,0 +1,92 @@
+//! The fuzzed entry points, one per target. Each must return for every
+//! input, and each checks a property beyond "does not panic". The fuzz
+//! targets call them under libFuzzer; `tests/fuzz_corpus.rs` calls them on
+//! stable over the kept corpus and regressions.
+
+use std::collections::BTreeMap;
+
+use connection_details::derive::{self, Derived};
+use connection_details::fieldpath::FieldPath;
+use connection_details::names::KeyName;
+use connection_details::protocol::v1::RunFunctionResponse;
+use connection_details::render::{self, File, Format, RenderRequest};
+use connection_details::secret::SecretBytes;
+use prost::Message;
+use serde_json::{Value, json};
+
+/// Arbitrary bytes as a RunFunctionRequest: either refused as malformed or
+/// answered with a response that decodes.
+pub fn run_function(data: &[u8]) {
+    if let Ok(response) = connection_details::function::run_function(data) {
+        RunFunctionResponse::decode(response.as_slice()).expect("the response decodes");
+    }
+}
+
+/// Arbitrary JSON as the function's input: parsed, or refused with at least
+/// one error that says where.
+pub fn input(data: &[u8]) {
+    let Ok(value) = serde_json::from_slice::<Value>(data) else { return };
+    if let Err(errors) = connection_details::input::parse(&value) {
+        assert!(!errors.0.is_empty(), "a refused input names at least one problem");
+        assert!(!errors.to_string().is_empty());
+    }
+}
+
+/// A field path: one that parses prints back to a path that parses to the
+/// same segments, and looking it up never fails.
+pub fn field_path(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(path) = FieldPath::parse(text) else { return };
+    let printed = path.to_string();
+    assert_eq!(FieldPath::parse(&printed).as_ref(), Ok(&path), "{text:?} printed as {printed:?}");
+    let document = json!({"spec": {"ports": [{"port": 5432}], "a.b/c": {"d": [1, [2]]}}, "data": {"tls.crt": "x"}});
+    let _ = path.lookup(&document);
+}
+
+/// Bytes 0xFF (never in UTF-8) separate the files of a render: XR,
+/// Composition, observed resources, Secrets, required resources, XRD and
+/// claim; the first byte picks the output format. Rendering is
+/// deterministic.
+pub fn render(data: &[u8]) {
+    let Some((&format, files)) = data.split_first() else { return };
+    let format = [Format::Yaml, Format::Json, Format::Table][usize::from(format % 3)];
+    let mut files = files
+        .split(|&byte| byte == 0xFF)
+        .enumerate()
+        .map(|(i, text)| File { name: format!("file-{i}.yaml"), text: String::from_utf8_lossy(text).into_owned() });
+    let request = RenderRequest {
+        composite: files.next(),
+        composition: files.next(),
+        observed_resources: files.next().into_iter().collect(),
+        secrets: files.next().into_iter().collect(),
+        required_resources: files.next().into_iter().collect(),
+        xrd: files.next(),
+        claim: files.next(),
+        function_name: render::DEFAULT_FUNCTION_NAME.to_owned(),
+    };
+    let first = render::render(&request, format);
+    assert_eq!(first, render::render(&request, format), "the same files render the same way");
+}
+
+/// The first line is a template, each further line a key name; every key
+/// holds a sentinel value that no error message may contain (unless the
+/// template itself spells it out).
+pub fn derive(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let mut lines = text.split('\n');
+    let template = lines.next().unwrap_or_default();
+    let produced: BTreeMap<KeyName, SecretBytes> = lines
+        .filter_map(|name| KeyName::new(name).ok())
+        .map(|key| (key, SecretBytes::new(SENTINEL.as_bytes().to_vec())))
+        .collect();
+    let checked = derive::check(template);
+    match derive::evaluate(template, &produced) {
+        Derived::Failed(message) if !template.contains(SENTINEL) => {
+            assert!(!message.contains(SENTINEL), "an error holds a value: {message}");
+        }
+        Derived::Value(_) | Derived::Pending => assert!(checked.is_ok(), "a template that ran also checks"),
+        Derived::Failed(_) => {}
+    }
+}
+
+const SENTINEL: &str = "s3ntinel-Secret-VALUE";

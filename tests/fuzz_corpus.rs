@@ -1,0 +1,51 @@
+//! Replays, on stable Rust, every input the fuzzers kept: the corpus under
+//! `fuzz/corpus/TARGET/` and each crash found and fixed under
+//! `fuzz/regressions/TARGET/`, through the same entry points as
+//! `cargo +nightly fuzz run TARGET`.
+
+#[allow(dead_code)]
+#[path = "../fuzz/entries.rs"]
+mod entries;
+
+use std::path::Path;
+
+fn replay(target: &str, entry: fn(&[u8])) {
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut replayed = 0;
+    for folder in ["corpus", "regressions"] {
+        let Ok(files) = std::fs::read_dir(fuzz.join(folder).join(target)) else { continue };
+        for file in files {
+            let path = file.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let outcome = std::panic::catch_unwind(|| entry(&data));
+            assert!(outcome.is_ok(), "{} fails again", path.display());
+            replayed += 1;
+        }
+    }
+    assert!(replayed > 0, "no kept inputs for {target}");
+}
+
+#[test]
+fn run_function() {
+    replay("run_function", entries::run_function);
+}
+
+#[test]
+fn input() {
+    replay("input", entries::input);
+}
+
+#[test]
+fn field_path() {
+    replay("field_path", entries::field_path);
+}
+
+#[test]
+fn render() {
+    replay("render", entries::render);
+}
+
+#[test]
+fn derive() {
+    replay("derive", entries::derive);
+}
