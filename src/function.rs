@@ -1,9 +1,12 @@
 //! RunFunctionRequest in, RunFunctionResponse out: the protocol around
 //! [`plan`](crate::plan::plan).
 //!
-//! The response starts as the request's desired state, tag and context, so
-//! nothing an earlier pipeline step produced is lost; the plan is then
-//! written over it.
+//! The response carries the request's desired state and context as the
+//! request's bytes, so nothing an earlier pipeline step produced is lost or
+//! even decoded; the plan's objects follow, and a reader merging the two
+//! sees them written over it (see [`wire`]).
+
+use std::collections::BTreeMap;
 
 use prost::Message;
 use prost_types::{Duration, Struct};
@@ -23,30 +26,47 @@ use crate::protocol::{LazyObject, json_to_struct, struct_to_json};
 use crate::readiness::{CONDITION_TYPE, Readiness, TTL_SECONDS};
 use crate::secret::SecretBytes;
 use crate::secretref::{Fetched, SecretId, read_secret};
+use crate::wire::{self, PassedDesired, RequestView, StateView};
 
 /// Decodes a request, runs it, encodes the response. Only bytes that are not
 /// a `RunFunctionRequest` fail; every other problem is a FATAL result.
 pub fn run_function(request: &[u8]) -> Result<Vec<u8>, prost::DecodeError> {
-    let request = RunFunctionRequest::decode(request)?;
-    Ok(respond(&request).encode_to_vec())
+    let mut request = RequestView::decode(request)?;
+    let passed = PassedDesired::read(std::mem::take(&mut request.desired))?;
+    let mut response = respond_to(&request, passed.composite_details());
+    let additions = response.desired.get_or_insert_default();
+    let desired = passed.ahead_of(additions)?;
+    Ok(wire::encode_response(&desired, &request.context, &response))
 }
 
+/// [`run_function`] on typed messages, for `render`.
 pub fn respond(request: &RunFunctionRequest) -> RunFunctionResponse {
+    run_function(&request.encode_to_vec())
+        .and_then(|response| RunFunctionResponse::decode(response.as_slice()))
+        .unwrap_or_else(|error| {
+            let fatal = Diagnostic::fatal("FunctionFailed", format!("the function's messages did not decode: {error}"));
+            RunFunctionResponse { results: vec![to_result(&fatal, Target::Composite)], ..Default::default() }
+        })
+}
+
+/// The response, but for the desired state and context that the request
+/// passes on: its desired state holds what this step adds.
+/// `earlier_details` are the XR's connection details set by earlier steps.
+fn respond_to(request: &RequestView, earlier_details: &BTreeMap<String, Vec<u8>>) -> RunFunctionResponse {
     let mut response = RunFunctionResponse {
         meta: Some(ResponseMeta {
             tag: request.meta.as_ref().map(|meta| meta.tag.clone()).unwrap_or_default(),
             ttl: Some(seconds(TTL_SECONDS)),
         }),
-        desired: Some(request.desired.clone().unwrap_or_default()),
-        context: request.context.clone(),
+        desired: Some(State::default()),
         ..Default::default()
     };
     let input = request.input.as_ref().map(struct_to_json);
     let observed = request.observed.as_ref();
     let composite = observed
         .and_then(|state| state.composite.as_ref())
-        .and_then(|composite| composite.resource.as_ref())
-        .map(struct_to_json);
+        .map(|composite| LazyObject::from_chunks(&composite.resource))
+        .filter(LazyObject::is_present);
     let Some(composite) = composite else {
         let missing = Diagnostic::fatal("MissingComposite", "the request has no observed composite resource");
         response.results.push(to_result(&missing, Target::Composite));
@@ -54,20 +74,20 @@ pub fn respond(request: &RunFunctionRequest) -> RunFunctionResponse {
     };
     let resources = observed.map(observed_resources).unwrap_or_default();
     let fetch = |id: &SecretId| fetched_secret(request, id);
-    match plan(input.as_ref(), &composite, &resources, &fetch) {
-        Ok(plan) => apply(plan, request, &mut response),
+    match plan(input.as_ref(), composite.get(), &resources, &fetch) {
+        Ok(plan) => apply(plan, request, earlier_details, &mut response),
         Err(fatal) => response.results.push(to_result(&fatal, Target::Composite)),
     }
     response
 }
 
-fn observed_resources(state: &State) -> ObservedResources<'_> {
+fn observed_resources(state: &StateView) -> ObservedResources<'_> {
     state
         .resources
         .iter()
         .map(|(name, resource)| {
             let observed = ObservedResource {
-                object: LazyObject::from_struct(resource.resource.as_ref()),
+                object: LazyObject::from_chunks(&resource.resource),
                 connection_details: resource
                     .connection_details
                     .iter()
@@ -82,7 +102,7 @@ fn observed_resources(state: &State) -> ObservedResources<'_> {
 /// What Crossplane answered for a Secret: under its requirement key in
 /// `required_resources`, or in the deprecated `extra_resources` when it
 /// predates the REQUIRED_RESOURCES capability. Both are read.
-fn fetched_secret(request: &RunFunctionRequest, id: &SecretId) -> Fetched {
+fn fetched_secret(request: &RequestView, id: &SecretId) -> Fetched {
     let key = id.requirement_key();
     let Some(answer) = request.required_resources.get(&key).or_else(|| request.extra_resources.get(&key)) else {
         return Fetched::NotYet;
@@ -93,14 +113,19 @@ fn fetched_secret(request: &RunFunctionRequest, id: &SecretId) -> Fetched {
     }
 }
 
-fn apply(plan: Plan, request: &RunFunctionRequest, response: &mut RunFunctionResponse) {
+fn apply(
+    plan: Plan,
+    request: &RequestView,
+    earlier_details: &BTreeMap<String, Vec<u8>>,
+    response: &mut RunFunctionResponse,
+) {
     let waiting = plan.readiness.as_ref().is_some_and(|readiness| !readiness.is_ready());
     ask_for_secrets(&plan.requirements, request, response);
     let desired = response.desired.get_or_insert_default();
     let missing: Vec<&KeyName> = plan.readiness.iter().flat_map(|readiness| &readiness.missing).collect();
     compose_fan_out(&plan.fan_out, &missing, desired);
     let written = match &plan.destination {
-        Destination::Composite => write_to_composite(&plan, desired, waiting),
+        Destination::Composite => write_to_composite(&plan, earlier_details, desired, waiting),
         Destination::Secret(location) => write_connection_secret(&plan, location, desired, waiting),
     };
     for diagnostic in &plan.diagnostics {
@@ -115,7 +140,7 @@ fn apply(plan: Plan, request: &RunFunctionRequest, response: &mut RunFunctionRes
 }
 
 /// Requirements are answered per call, so every response repeats them.
-fn ask_for_secrets(ids: &[SecretId], request: &RunFunctionRequest, response: &mut RunFunctionResponse) {
+fn ask_for_secrets(ids: &[SecretId], request: &RequestView, response: &mut RunFunctionResponse) {
     if ids.is_empty() {
         return;
     }
@@ -151,16 +176,22 @@ fn compose_fan_out(destinations: &[fanout::Destination], missing: &[&KeyName], d
     }
 }
 
-/// Merges the keys over what earlier steps set, and holds the XR unready
-/// while required keys are missing.
-fn write_to_composite(plan: &Plan, desired: &mut State, waiting: bool) -> Result<(), Diagnostic> {
-    let composite = desired.composite.get_or_insert_with(empty_resource);
-    let mut merged = composite.connection_details.clone();
-    merged.extend(plan.keys.iter().map(|(key, value)| (key.to_string(), value.expose().to_vec())));
-    let size = output::data_size(merged.iter().map(|(key, value)| (key.as_str(), value.len())));
+/// Sets the keys over what earlier steps set (the reader merges the two),
+/// and holds the XR unready while required keys are missing.
+fn write_to_composite(
+    plan: &Plan,
+    earlier_details: &BTreeMap<String, Vec<u8>>,
+    desired: &mut State,
+    waiting: bool,
+) -> Result<(), Diagnostic> {
+    let kept = earlier_details.iter().filter(|(key, _)| !plan.keys.keys().any(|ours| ours.as_str() == key.as_str()));
+    let ours = plan.keys.iter().map(|(key, value)| (key.as_str(), value.len()));
+    let size = output::data_size(kept.map(|(key, value)| (key.as_str(), value.len())).chain(ours));
     output::check_size("the composite's connection secret", size)
         .map_err(|message| Diagnostic::fatal("SecretTooLarge", message))?;
-    composite.connection_details = merged;
+    let composite = desired.composite.get_or_insert_with(empty_resource);
+    composite.connection_details =
+        plan.keys.iter().map(|(key, value)| (key.to_string(), value.expose().to_vec())).collect();
     if waiting {
         composite.ready = Ready::False.into();
     }
@@ -196,7 +227,7 @@ fn write_connection_secret(
 
 /// A condition where Crossplane understands conditions, else a NORMAL
 /// result with the same text; a short TTL while keys are missing.
-fn report_readiness(readiness: &Readiness, request: &RunFunctionRequest, response: &mut RunFunctionResponse) {
+fn report_readiness(readiness: &Readiness, request: &RequestView, response: &mut RunFunctionResponse) {
     let message = readiness.message();
     if has_capability(request, Capability::Conditions) {
         response.conditions.push(Condition {
@@ -215,7 +246,7 @@ fn report_readiness(readiness: &Readiness, request: &RunFunctionRequest, respons
     }
 }
 
-fn has_capability(request: &RunFunctionRequest, capability: Capability) -> bool {
+fn has_capability(request: &RequestView, capability: Capability) -> bool {
     request.meta.as_ref().is_some_and(|meta| meta.capabilities.contains(&capability.into()))
 }
 

@@ -24,6 +24,7 @@ pub mod render;
 pub mod secret;
 pub mod secretref;
 pub mod spelling;
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 mod wit;

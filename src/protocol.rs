@@ -3,6 +3,7 @@
 
 use std::cell::OnceCell;
 
+use prost::Message;
 use prost_types::value::Kind;
 use serde_json::{Map, Number, Value};
 
@@ -16,27 +17,42 @@ pub use generated::apiextensions::r#fn::proto::v1;
 /// The largest integer an `f64` (Struct's only number type) holds exactly.
 const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 
-/// An observed object, converted to JSON when something first reads it: most
-/// connection details come from a resource's connection secret and never
-/// look at its object, and the conversion is most of a large request's cost.
+/// An observed object, decoded and converted to JSON when something first
+/// reads it: most connection details come from a resource's connection
+/// secret and never look at its object, and decoding objects is most of a
+/// large request's cost.
 #[derive(Debug, Clone, Default)]
 pub struct LazyObject<'a> {
-    source: Option<&'a prost_types::Struct>,
+    /// The encoded `Struct`, in the occurrences the request carried.
+    source: &'a [Vec<u8>],
     json: OnceCell<Value>,
 }
 
 impl<'a> LazyObject<'a> {
-    pub fn from_struct(object: Option<&'a prost_types::Struct>) -> Self {
-        Self { source: object, json: OnceCell::new() }
+    pub fn from_chunks(source: &'a [Vec<u8>]) -> Self {
+        Self { source, json: OnceCell::new() }
     }
 
     pub fn from_json(object: Value) -> Self {
-        Self { source: None, json: OnceCell::from(object) }
+        Self { source: &[], json: OnceCell::from(object) }
     }
 
-    /// The object as JSON; `null` for a resource observed without one.
+    /// Whether the request carried an object at all.
+    pub fn is_present(&self) -> bool {
+        !self.source.is_empty() || self.json.get().is_some_and(|json| !json.is_null())
+    }
+
+    /// The object as JSON; `null` for a resource observed without one, and
+    /// for bytes that are no `Struct` (Crossplane never sends such).
     pub fn get(&self) -> &Value {
-        self.json.get_or_init(|| self.source.map(struct_to_json).unwrap_or_default())
+        self.json.get_or_init(|| {
+            if self.source.is_empty() {
+                return Value::Null;
+            }
+            let mut object = prost_types::Struct::default();
+            let decoded = self.source.iter().try_for_each(|chunk| object.merge(chunk.as_slice()));
+            decoded.map_or(Value::Null, |()| struct_to_json(&object))
+        })
     }
 }
 
@@ -104,12 +120,13 @@ mod tests {
     #[test]
     fn a_lazy_object_converts_when_first_read_and_only_then() {
         let Value::Object(object) = json!({"status": {"port": 5432}}) else { unreachable!() };
-        let source = json_to_struct(&object);
-        let lazy = LazyObject::from_struct(Some(&source));
+        let source = [json_to_struct(&object).encode_to_vec()];
+        let lazy = LazyObject::from_chunks(&source);
         assert!(lazy.json.get().is_none(), "not converted before it is read");
         assert_eq!(lazy.get()["status"]["port"], 5432);
         assert!(lazy.json.get().is_some());
-        assert_eq!(LazyObject::from_struct(None).get(), &Value::Null);
+        assert_eq!(LazyObject::from_chunks(&[]).get(), &Value::Null);
+        assert!(!LazyObject::from_chunks(&[]).is_present());
     }
 
     #[test]

@@ -1,0 +1,225 @@
+//! RunFunctionRequest as the function reads it, and the response as it
+//! writes it: the same wire format as v1's messages, but what the function
+//! only passes on stays bytes.
+//!
+//! A protobuf message field and a `bytes` field share one wire type, so a
+//! view declares `bytes` where v1 has a message it need not decode:
+//! observed objects (converted when something reads them), the desired
+//! state and the context (copied to the response unread). Each is
+//! `repeated`, keeping every occurrence, because a parser merges repeated
+//! occurrences of a message field; decoding the occurrences in order, or
+//! writing them again in order, keeps that meaning.
+
+use std::collections::BTreeMap;
+
+use prost::Message;
+
+use crate::protocol::v1::{RequestMeta, Resources, RunFunctionResponse, State};
+
+#[derive(Clone, PartialEq, Message)]
+pub struct RequestView {
+    #[prost(message, optional, tag = "1")]
+    pub meta: Option<RequestMeta>,
+    #[prost(message, optional, tag = "2")]
+    pub observed: Option<StateView>,
+    #[prost(bytes = "vec", repeated, tag = "3")]
+    pub desired: Vec<Vec<u8>>,
+    #[prost(message, optional, tag = "4")]
+    pub input: Option<prost_types::Struct>,
+    #[prost(bytes = "vec", repeated, tag = "5")]
+    pub context: Vec<Vec<u8>>,
+    #[prost(btree_map = "string, message", tag = "6")]
+    pub extra_resources: BTreeMap<String, Resources>,
+    #[prost(btree_map = "string, message", tag = "8")]
+    pub required_resources: BTreeMap<String, Resources>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct StateView {
+    #[prost(message, optional, tag = "1")]
+    pub composite: Option<ResourceView>,
+    #[prost(btree_map = "string, message", tag = "2")]
+    pub resources: BTreeMap<String, ResourceView>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct ResourceView {
+    /// The object: a `google.protobuf.Struct`, undecoded.
+    #[prost(bytes = "vec", repeated, tag = "1")]
+    pub resource: Vec<Vec<u8>>,
+    #[prost(btree_map = "string, bytes", tag = "2")]
+    pub connection_details: BTreeMap<String, Vec<u8>>,
+}
+
+/// What the response must know of the desired state it passes on: which
+/// resources earlier steps composed, and the XR's connection details.
+#[derive(Clone, PartialEq, Message)]
+struct DesiredView {
+    #[prost(message, optional, tag = "1")]
+    composite: Option<ResourceView>,
+    #[prost(btree_map = "string, message", tag = "2")]
+    resources: BTreeMap<String, Skipped>,
+}
+
+/// A message read past without decoding any field.
+#[derive(Clone, PartialEq, Message)]
+struct Skipped {}
+
+/// The desired state earlier steps left, as the request carried it.
+#[derive(Debug, Clone, Default)]
+pub struct PassedDesired {
+    chunks: Vec<Vec<u8>>,
+    resources: Vec<String>,
+    composite_details: BTreeMap<String, Vec<u8>>,
+}
+
+impl PassedDesired {
+    pub fn read(chunks: Vec<Vec<u8>>) -> Result<Self, prost::DecodeError> {
+        let mut view = DesiredView::default();
+        for chunk in &chunks {
+            view.merge(chunk.as_slice())?;
+        }
+        let composite_details = view.composite.map(|composite| composite.connection_details).unwrap_or_default();
+        let resources = view.resources.into_keys().collect();
+        Ok(Self { chunks, resources, composite_details })
+    }
+
+    /// The XR's connection details as earlier steps set them.
+    pub fn composite_details(&self) -> &BTreeMap<String, Vec<u8>> {
+        &self.composite_details
+    }
+
+    /// The desired state to write ahead of `additions`, so that a reader
+    /// merging the two gets this state with each of `additions`' resources
+    /// replacing any of the same name (a merge alone would blend two objects
+    /// into one). Only when names collide is the state decoded.
+    pub fn ahead_of(self, additions: &State) -> Result<Vec<Vec<u8>>, prost::DecodeError> {
+        let replaced: Vec<&String> =
+            self.resources.iter().filter(|name| additions.resources.contains_key(*name)).collect();
+        if replaced.is_empty() {
+            return Ok(self.chunks);
+        }
+        let mut state = State::default();
+        for chunk in &self.chunks {
+            state.merge(chunk.as_slice())?;
+        }
+        for name in replaced {
+            state.resources.remove(name);
+        }
+        Ok(vec![state.encode_to_vec()])
+    }
+}
+
+/// `RunFunctionResponse` fields written from the request's bytes.
+const RESPONSE_DESIRED: u32 = 2;
+const RESPONSE_CONTEXT: u32 = 4;
+
+/// The response: the desired state and context passed on, then `response`
+/// (whose desired state holds only the function's additions), so that a
+/// reader's merge yields the whole.
+pub fn encode_response(desired: &[Vec<u8>], context: &[Vec<u8>], response: &RunFunctionResponse) -> Vec<u8> {
+    let passed: usize = desired.iter().chain(context).map(|chunk| chunk.len() + 10).sum();
+    let mut bytes = Vec::with_capacity(passed + response.encoded_len());
+    for chunk in desired {
+        prost::encoding::bytes::encode(RESPONSE_DESIRED, chunk, &mut bytes);
+    }
+    for chunk in context {
+        prost::encoding::bytes::encode(RESPONSE_CONTEXT, chunk, &mut bytes);
+    }
+    response.encode_raw(&mut bytes);
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::json_to_struct;
+    use crate::protocol::v1::{Ready, Resource, RunFunctionRequest};
+    use serde_json::json;
+
+    fn object(value: serde_json::Value) -> prost_types::Struct {
+        json_to_struct(value.as_object().unwrap())
+    }
+
+    fn resource(value: serde_json::Value) -> Resource {
+        Resource { resource: Some(object(value)), ..Default::default() }
+    }
+
+    #[test]
+    fn a_view_reads_what_v1_wrote_and_keeps_the_rest_as_bytes() {
+        let desired = State { resources: [("a".to_owned(), resource(json!({"k": 1})))].into(), composite: None };
+        let observed = State {
+            composite: Some(resource(json!({"kind": "XR"}))),
+            resources: [(
+                "db".to_owned(),
+                Resource {
+                    resource: Some(object(json!({"kind": "Db"}))),
+                    connection_details: [("password".to_owned(), b"pw".to_vec())].into(),
+                    ready: Ready::True.into(),
+                },
+            )]
+            .into(),
+        };
+        let request = RunFunctionRequest {
+            observed: Some(observed.clone()),
+            desired: Some(desired.clone()),
+            context: Some(object(json!({"c": true}))),
+            ..Default::default()
+        };
+        let view = RequestView::decode(request.encode_to_vec().as_slice()).unwrap();
+        assert_eq!(view.desired, vec![desired.encode_to_vec()]);
+        assert_eq!(view.context, vec![object(json!({"c": true})).encode_to_vec()]);
+        let db = &view.observed.unwrap().resources["db"];
+        assert_eq!(db.resource, vec![object(json!({"kind": "Db"})).encode_to_vec()]);
+        assert_eq!(db.connection_details["password"], b"pw");
+    }
+
+    /// The response carries the passed state, then the function's own;
+    /// decoded, the function's resource replaces the earlier one whole.
+    fn merged(passed: &State, additions: &State) -> State {
+        let desired = PassedDesired::read(vec![passed.encode_to_vec()]).unwrap().ahead_of(additions).unwrap();
+        let response = RunFunctionResponse { desired: Some(additions.clone()), ..Default::default() };
+        let bytes = encode_response(&desired, &[], &response);
+        RunFunctionResponse::decode(bytes.as_slice()).unwrap().desired.unwrap()
+    }
+
+    #[test]
+    fn passed_resources_stay_and_a_resource_of_the_same_name_is_replaced_whole() {
+        let passed = State {
+            composite: Some(Resource {
+                connection_details: [("earlier".to_owned(), b"e".to_vec())].into(),
+                ..resource(json!({}))
+            }),
+            resources: [
+                ("bucket".to_owned(), resource(json!({"kind": "Bucket"}))),
+                ("connection-secret".to_owned(), resource(json!({"kind": "Secret", "stale": "field"}))),
+            ]
+            .into(),
+        };
+        let additions = State {
+            composite: Some(Resource {
+                connection_details: [("ours".to_owned(), b"o".to_vec())].into(),
+                ..resource(json!({}))
+            }),
+            resources: [("connection-secret".to_owned(), resource(json!({"kind": "Secret"})))].into(),
+        };
+        let desired = merged(&passed, &additions);
+        assert_eq!(desired.resources["bucket"], passed.resources["bucket"]);
+        assert_eq!(desired.resources["connection-secret"], additions.resources["connection-secret"]);
+        let details = &desired.composite.unwrap().connection_details;
+        assert_eq!(details.keys().collect::<Vec<_>>(), ["earlier", "ours"]);
+    }
+
+    #[test]
+    fn the_composite_details_of_earlier_steps_are_read() {
+        let passed = State {
+            composite: Some(Resource {
+                connection_details: [("a".to_owned(), b"1".to_vec())].into(),
+                ..Default::default()
+            }),
+            resources: BTreeMap::new(),
+        };
+        let desired = PassedDesired::read(vec![passed.encode_to_vec()]).unwrap();
+        assert_eq!(desired.composite_details()["a"], b"1");
+    }
+}
