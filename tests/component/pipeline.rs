@@ -79,6 +79,22 @@ fn what_earlier_steps_desired_is_kept_and_composite_details_are_merged() {
 }
 
 #[test]
+fn a_resource_an_earlier_step_composed_under_this_step_s_name_is_replaced_whole() {
+    let earlier = json!({
+        "resources": {
+            "connection-secret": {"resource": {"apiVersion": "v1", "kind": "Secret", "stale": "field",
+                                               "data": {"old-key": "b2xk"}}},
+            "bucket": {"resource": {"kind": "Bucket"}},
+        },
+    });
+    let response = with_password(Request::modern(one_key())).desired(earlier.clone()).run();
+    let secret = &response.desired_resource("connection-secret").unwrap()["resource"];
+    assert!(secret.get("stale").is_none(), "no field of the earlier object is blended in: {secret}");
+    assert_eq!(response.secret_data("connection-secret").keys().collect::<Vec<_>>(), ["password"]);
+    assert_eq!(response.0["desired"]["resources"]["bucket"], earlier["resources"]["bucket"]);
+}
+
+#[test]
 fn tag_and_context_pass_through() {
     let mut request = with_password(Request::legacy(one_key()));
     request.0["meta"]["tag"] = json!("abc-123");
