@@ -33,10 +33,8 @@ use crate::wire::{self, PassedDesired, RequestView, StateView};
 pub fn run_function(request: &[u8]) -> Result<Vec<u8>, prost::DecodeError> {
     let mut request = RequestView::decode(request)?;
     let passed = PassedDesired::read(std::mem::take(&mut request.desired))?;
-    let mut response = respond_to(&request, passed.composite_details());
-    let additions = response.desired.get_or_insert_default();
-    let desired = passed.ahead_of(additions)?;
-    Ok(wire::encode_response(&desired, &request.context, &response))
+    let response = respond_to(&request, &passed.composite_details);
+    Ok(wire::encode_response(&passed.chunks, &request.context, &response))
 }
 
 /// [`run_function`] on typed messages, for `render`.

@@ -9,6 +9,11 @@
 //! `repeated`, keeping every occurrence, because a parser merges repeated
 //! occurrences of a message field; decoding the occurrences in order, or
 //! writing them again in order, keeps that meaning.
+//!
+//! The response relies on the same rules: written after the passed desired
+//! state, the step's composite merges into the earlier one (its connection
+//! details key by key), while each of its `resources` replaces an earlier
+//! entry of the same name whole, as a map entry does.
 
 use std::collections::BTreeMap;
 
@@ -51,26 +56,20 @@ pub struct ResourceView {
     pub connection_details: BTreeMap<String, Vec<u8>>,
 }
 
-/// What the response must know of the desired state it passes on: which
-/// resources earlier steps composed, and the XR's connection details.
+/// What the response must know of the desired state it passes on: the
+/// XR's connection details, for the size of the Secret they make.
 #[derive(Clone, PartialEq, Message)]
 struct DesiredView {
     #[prost(message, optional, tag = "1")]
     composite: Option<ResourceView>,
-    #[prost(btree_map = "string, message", tag = "2")]
-    resources: BTreeMap<String, Skipped>,
 }
-
-/// A message read past without decoding any field.
-#[derive(Clone, PartialEq, Message)]
-struct Skipped {}
 
 /// The desired state earlier steps left, as the request carried it.
 #[derive(Debug, Clone, Default)]
 pub struct PassedDesired {
-    chunks: Vec<Vec<u8>>,
-    resources: Vec<String>,
-    composite_details: BTreeMap<String, Vec<u8>>,
+    pub chunks: Vec<Vec<u8>>,
+    /// The XR's connection details as earlier steps set them.
+    pub composite_details: BTreeMap<String, Vec<u8>>,
 }
 
 impl PassedDesired {
@@ -80,33 +79,7 @@ impl PassedDesired {
             view.merge(chunk.as_slice())?;
         }
         let composite_details = view.composite.map(|composite| composite.connection_details).unwrap_or_default();
-        let resources = view.resources.into_keys().collect();
-        Ok(Self { chunks, resources, composite_details })
-    }
-
-    /// The XR's connection details as earlier steps set them.
-    pub fn composite_details(&self) -> &BTreeMap<String, Vec<u8>> {
-        &self.composite_details
-    }
-
-    /// The desired state to write ahead of `additions`, so that a reader
-    /// merging the two gets this state with each of `additions`' resources
-    /// replacing any of the same name (a merge alone would blend two objects
-    /// into one). Only when names collide is the state decoded.
-    pub fn ahead_of(self, additions: &State) -> Result<Vec<Vec<u8>>, prost::DecodeError> {
-        let replaced: Vec<&String> =
-            self.resources.iter().filter(|name| additions.resources.contains_key(*name)).collect();
-        if replaced.is_empty() {
-            return Ok(self.chunks);
-        }
-        let mut state = State::default();
-        for chunk in &self.chunks {
-            state.merge(chunk.as_slice())?;
-        }
-        for name in replaced {
-            state.resources.remove(name);
-        }
-        Ok(vec![state.encode_to_vec()])
+        Ok(Self { chunks, composite_details })
     }
 }
 
@@ -177,9 +150,8 @@ mod tests {
     /// The response carries the passed state, then the function's own;
     /// decoded, the function's resource replaces the earlier one whole.
     fn merged(passed: &State, additions: &State) -> State {
-        let desired = PassedDesired::read(vec![passed.encode_to_vec()]).unwrap().ahead_of(additions).unwrap();
         let response = RunFunctionResponse { desired: Some(additions.clone()), ..Default::default() };
-        let bytes = encode_response(&desired, &[], &response);
+        let bytes = encode_response(&[passed.encode_to_vec()], &[], &response);
         RunFunctionResponse::decode(bytes.as_slice()).unwrap().desired.unwrap()
     }
 
@@ -220,6 +192,6 @@ mod tests {
             resources: BTreeMap::new(),
         };
         let desired = PassedDesired::read(vec![passed.encode_to_vec()]).unwrap();
-        assert_eq!(desired.composite_details()["a"], b"1");
+        assert_eq!(desired.composite_details["a"], b"1");
     }
 }
