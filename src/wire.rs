@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use prost::Message;
 
-use crate::protocol::v1::{RequestMeta, Resources, RunFunctionResponse, State};
+use crate::protocol::v1::{RequestMeta, Resources, RunFunctionResponse};
 
 #[derive(Clone, PartialEq, Message)]
 pub struct RequestView {
@@ -107,7 +107,7 @@ pub fn encode_response(desired: &[Vec<u8>], context: &[Vec<u8>], response: &RunF
 mod tests {
     use super::*;
     use crate::protocol::json_to_struct;
-    use crate::protocol::v1::{Ready, Resource, RunFunctionRequest};
+    use crate::protocol::v1::{Ready, Resource, RunFunctionRequest, State};
     use serde_json::json;
 
     fn object(value: serde_json::Value) -> prost_types::Struct {
