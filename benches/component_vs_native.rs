@@ -6,14 +6,17 @@
 //! `native` calls the core directly; `component` goes through the host's
 //! wasmtime runtime exactly as `run` and `serve` do (fresh store, limits,
 //! instantiation, encode and decode included). A larger input shows how
-//! both scale with the number of keys. COMPONENT=path/to/connection_details.wasm
-//! measures another build of the component (say, another opt-level) instead
-//! of the embedded one.
+//! both scale with the number of keys. BASELINE=path/to/connection_details.wasm
+//! adds a third series, `baseline`, from another build of the component (the
+//! previous commit's, another opt-level), measured in the same run.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use function_connection_details::protocol;
 use function_connection_details::runtime::{self, Runtime, Settings};
 use serde_json::{Value, json};
+
+#[path = "baseline.rs"]
+mod baseline;
 
 fn scenario_a() -> Vec<u8> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/requests/scenario-a.json");
@@ -36,10 +39,8 @@ fn many_keys(keys: usize) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = match std::env::var("COMPONENT") {
-        Ok(path) => Runtime::from_file(std::path::Path::new(&path), &Settings::default()).unwrap(),
-        Err(_) => Runtime::embedded(&Settings::default()).unwrap(),
-    };
+    let runtime = Runtime::embedded(&Settings::default()).unwrap();
+    let baseline = baseline::baseline(&Settings::default());
     let mut group = c.benchmark_group("run_function");
     for (name, request) in [("scenario-a", scenario_a()), ("100-keys", many_keys(100)), ("1000-keys", many_keys(1000))]
     {
@@ -50,6 +51,11 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("component", name), &request, |b, request| {
             b.iter(|| runtime::block_on(runtime.run_function(request)).unwrap());
         });
+        if let Some(baseline) = &baseline {
+            group.bench_with_input(BenchmarkId::new("baseline", name), &request, |b, request| {
+                b.iter(|| runtime::block_on(baseline.run_function(request)).unwrap());
+            });
+        }
     }
     group.finish();
 }

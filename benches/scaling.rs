@@ -5,6 +5,8 @@
 //!
 //!   cargo bench --bench scaling
 //!
+//! `BASELINE=path/to/connection_details.wasm` adds another build's series.
+//!
 //! The figure per call through `serve` for 1,000 resources is measured by
 //! the `serve_load` benchmark, with the same generator.
 
@@ -14,6 +16,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use function_connection_details::protocol;
 use function_connection_details::runtime::{self, Limits, Runtime, Settings};
 
+#[path = "baseline.rs"]
+mod baseline;
 #[path = "generate.rs"]
 mod generate;
 
@@ -27,7 +31,9 @@ fn request(resources: usize) -> Vec<u8> {
 fn bench(c: &mut Criterion) {
     // 10,000 resources need more than the default 64 MiB.
     let limits = Limits { memory_bytes: 512 * 1024 * 1024, cpu_time: Duration::from_secs(10) };
-    let runtime = Runtime::embedded(&Settings { limits, ..Settings::default() }).unwrap();
+    let settings = Settings { limits, ..Settings::default() };
+    let runtime = Runtime::embedded(&settings).unwrap();
+    let baseline = baseline::baseline(&settings);
     let mut group = c.benchmark_group("scaling");
     group.sample_size(10);
     for resources in SIZES {
@@ -40,6 +46,11 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("component", resources), &request, |b, request| {
             b.iter(|| runtime::block_on(runtime.run_function(request)).unwrap());
         });
+        if let Some(baseline) = &baseline {
+            group.bench_with_input(BenchmarkId::new("baseline", resources), &request, |b, request| {
+                b.iter(|| runtime::block_on(baseline.run_function(request)).unwrap());
+            });
+        }
     }
     group.finish();
 }

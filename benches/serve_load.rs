@@ -121,7 +121,7 @@ fn measure_all() {
             // function-pythonic answers ~300 requests/s: give it fewer.
             let count = if server.name == "function-pythonic" { requests / 20 } else { requests };
             let cpu_before = cpu_time(server.child.id());
-            let rate = h2load(server.port, &server.body, count);
+            let rate = h2load(server.port, &server.body, count, CLIENTS);
             let cpu = cpu_time(server.child.id()).saturating_sub(cpu_before);
             println!(
                 "  round {}: {:<18} {rate:>9.0} req/s  {:>6.0} µs CPU/request",
@@ -134,30 +134,36 @@ fn measure_all() {
         }
     }
     report(&servers);
-    executor.block_on(large_requests(&servers[0]));
+    executor.block_on(large_requests(&servers));
 }
 
 /// One client, one call at a time, 1,000 composed resources × 4 keys.
-async fn large_requests(server: &Server) {
+/// One client, one call at a time, 1,000 composed resources × 4 keys, sent
+/// as bytes by h2load: what a call costs the server, with no client-side
+/// protobuf work in the figure. Each answer is first checked once.
+async fn large_requests(servers: &[Server]) {
     const RESOURCES: usize = 1000;
     const CALLS: usize = 50;
-    let json = generate::request_json(RESOURCES, 4).to_string();
-    let request = sdk::RunFunctionRequest::decode(protocol::request_from_json(&json).unwrap().as_slice()).unwrap();
-    let channel = connect(server.port).await;
-    let mut client = FunctionRunnerServiceClient::new(channel).max_decoding_message_size(64 << 20);
-    let mut times = Vec::with_capacity(CALLS);
-    for _ in 0..CALLS {
-        let started = Instant::now();
-        let response = client.run_function(request.clone()).await.unwrap().into_inner();
-        times.push(started.elapsed());
-        assert!(response.results.iter().all(|result| result.severity() != sdk::Severity::Fatal));
-    }
-    let size = request.encoded_len();
+    let request = protocol::request_from_json(&generate::request_json(RESOURCES, 4).to_string()).unwrap();
     println!(
-        "\n{RESOURCES} resources x 4 keys ({:.2} MB request), one client: {:.2} ms per call through serve (median of {CALLS})",
-        size as f64 / 1e6,
-        median(&times).as_secs_f64() * 1e3
+        "\n{RESOURCES} resources x 4 keys ({:.2} MB request), one h2load client, {CALLS} calls:",
+        request.len() as f64 / 1e6
     );
+    let mut per_call = Vec::new();
+    for server in servers.iter().filter(|server| server.name != "function-pythonic") {
+        let typed = sdk::RunFunctionRequest::decode(request.as_slice()).unwrap();
+        let mut client =
+            FunctionRunnerServiceClient::new(connect(server.port).await).max_decoding_message_size(64 << 20);
+        let response = client.run_function(typed).await.unwrap().into_inner();
+        assert!(response.results.iter().all(|result| result.severity() != sdk::Severity::Fatal), "{}", server.name);
+        let body = server.body.with_extension("large");
+        std::fs::write(&body, grpc_frame(&request)).unwrap();
+        let millis = 1e3 / h2load(server.port, &body, CALLS, "1");
+        let _ = std::fs::remove_file(&body);
+        println!("  {:<18} {millis:>8.2} ms per call", server.name);
+        per_call.push(millis);
+    }
+    println!("serve / sdk do-nothing, time per call: {:.2}x", per_call[0] / per_call[1]);
 }
 
 fn report(servers: &[Server]) {
@@ -235,9 +241,9 @@ async fn connect(port: u16) -> tonic::transport::Channel {
 
 /// Runs h2load and returns its requests per second; fails on any request
 /// h2load saw fail.
-fn h2load(port: u16, body: &Path, requests: usize) -> f64 {
+fn h2load(port: u16, body: &Path, requests: usize, clients: &str) -> f64 {
     let output = Command::new("h2load")
-        .args(["-n", &requests.to_string(), "-c", CLIENTS, "-m", "1", "-t", "1"])
+        .args(["-n", &requests.to_string(), "-c", clients, "-m", "1", "-t", "1"])
         .arg("-d")
         .arg(body)
         .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
