@@ -15,9 +15,9 @@
 //! time per request from /proc. Before measuring, every server answers
 //! scenario A through a real gRPC client and the answer is checked.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
 
 use function_connection_details::protocol;
 use function_sdk_rust::proto::v1 as sdk;
@@ -27,10 +27,19 @@ use prost::Message;
 
 #[path = "generate.rs"]
 mod generate;
+#[path = "servers.rs"]
+mod servers;
 
-const ROLE: &str = "SERVE_LOAD_ROLE";
-const CLIENTS: &str = "16";
-const RUN_FUNCTION: &str = "/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction";
+use servers::{ROLE, Server, connect, grpc_frame, h2load, role, scenario_a, serve_ours, start};
+
+const CLIENTS: usize = 16;
+
+/// A server and what each round measured of it.
+struct Measured {
+    server: Server,
+    requests_per_second: Vec<f64>,
+    cpu_per_request: Vec<Duration>,
+}
 
 fn main() {
     match std::env::var(ROLE).as_deref() {
@@ -38,19 +47,6 @@ fn main() {
         Ok("noop") => serve_noop(),
         _ => measure_all(),
     }
-}
-
-/// `function-connection-details serve`, as the binary runs it.
-fn serve_ours() {
-    let args = ["function-connection-details", "serve", "--insecure", "--metrics-address", "", "--address"];
-    let address = std::env::var("SERVE_LOAD_ADDRESS").unwrap();
-    let mut io = function_connection_details::cli::Io {
-        stdin: &mut std::io::empty(),
-        stdout: &mut std::io::stdout(),
-        stderr: &mut std::io::stderr(),
-    };
-    let args = args.iter().map(|arg| arg.to_string()).chain([address]);
-    std::process::exit(i32::from(function_connection_details::cli::main_with(args, &mut io)));
 }
 
 /// The SDK's server with a function that does nothing but copy the
@@ -82,46 +78,33 @@ fn serve_noop() {
     runtime.block_on(function_sdk_rust::serve(CopyForward, &args)).unwrap();
 }
 
-struct Server {
-    name: &'static str,
-    port: u16,
-    /// The request it answers, as a gRPC frame in a file for h2load.
-    body: PathBuf,
-    child: Child,
-    requests_per_second: Vec<f64>,
-    cpu_per_request: Vec<Duration>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.body);
-    }
-}
-
 fn measure_all() {
     let requests: usize = env_number("SERVE_LOAD_REQUESTS", 20_000);
     let rounds: usize = env_number("SERVE_LOAD_ROUNDS", 3);
     let request = scenario_a(None);
-    let mut servers = vec![start("serve", role("ours"), &request), start("sdk do-nothing", role("noop"), &request)];
+    let mut started = vec![start("serve", role("ours"), &request), start("sdk do-nothing", role("noop"), &request)];
     if let Ok(pythonic) = std::env::var("FUNCTION_PYTHONIC") {
         let mut command = Command::new(pythonic);
         command.args(["grpc", "--insecure", "--address"]);
-        servers.push(start("function-pythonic", command, &scenario_a(Some(pythonic_input()))));
+        started.push(start("function-pythonic", command, &scenario_a(Some(pythonic_input()))));
     }
     let executor = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    for server in &servers {
+    for server in &started {
         executor.block_on(check_answer(server));
     }
+    let mut servers: Vec<Measured> = started
+        .into_iter()
+        .map(|server| Measured { server, requests_per_second: Vec::new(), cpu_per_request: Vec::new() })
+        .collect();
 
     println!("serve load: scenario A, {requests} requests x {rounds} rounds, {CLIENTS} clients (h2load), loopback");
     for round in 0..rounds {
-        for server in &mut servers {
-            // function-pythonic answers ~300 requests/s: give it fewer.
+        for measured in &mut servers {
+            let server = &measured.server;
+            // function-pythonic answers ~600 requests/s: give it fewer.
             let count = if server.name == "function-pythonic" { requests / 20 } else { requests };
             let cpu_before = cpu_time(server.child.id());
-            let rate = h2load(server.port, &server.body, count, CLIENTS);
+            let rate = answered_rate(server, &server.body, count, CLIENTS);
             let cpu = cpu_time(server.child.id()).saturating_sub(cpu_before);
             println!(
                 "  round {}: {:<18} {rate:>9.0} req/s  {:>6.0} µs CPU/request",
@@ -129,15 +112,22 @@ fn measure_all() {
                 server.name,
                 micros(cpu, count)
             );
-            server.requests_per_second.push(rate);
-            server.cpu_per_request.push(cpu / u32::try_from(count).unwrap());
+            measured.requests_per_second.push(rate);
+            measured.cpu_per_request.push(cpu / u32::try_from(count).unwrap());
         }
     }
     report(&servers);
+    let servers: Vec<Server> = servers.into_iter().map(|measured| measured.server).collect();
     executor.block_on(large_requests(&servers));
 }
 
-/// One client, one call at a time, 1,000 composed resources × 4 keys.
+/// h2load's requests per second, every request answered.
+fn answered_rate(server: &Server, body: &std::path::Path, requests: usize, clients: usize) -> f64 {
+    let run = h2load(server.port, body, requests, clients);
+    assert_eq!(run.failed, 0, "{}: requests without an answer", server.name);
+    run.requests_per_second
+}
+
 /// One client, one call at a time, 1,000 composed resources × 4 keys, sent
 /// as bytes by h2load: what a call costs the server, with no client-side
 /// protobuf work in the figure. Each answer is first checked once.
@@ -158,7 +148,7 @@ async fn large_requests(servers: &[Server]) {
         assert!(response.results.iter().all(|result| result.severity() != sdk::Severity::Fatal), "{}", server.name);
         let body = server.body.with_extension("large");
         std::fs::write(&body, grpc_frame(&request)).unwrap();
-        let millis = 1e3 / h2load(server.port, &body, CALLS, "1");
+        let millis = 1e3 / answered_rate(server, &body, CALLS, 1);
         let _ = std::fs::remove_file(&body);
         println!("  {:<18} {millis:>8.2} ms per call", server.name);
         per_call.push(millis);
@@ -166,44 +156,21 @@ async fn large_requests(servers: &[Server]) {
     println!("serve / sdk do-nothing, time per call: {:.2}x", per_call[0] / per_call[1]);
 }
 
-fn report(servers: &[Server]) {
+fn report(servers: &[Measured]) {
     println!("\n{:<18} {:>12} {:>16}", "server", "median req/s", "median CPU/req");
     for server in servers {
         let cpu = median(&server.cpu_per_request);
         println!(
             "{:<18} {:>12.0} {:>13.0} µs",
-            server.name,
+            server.server.name,
             median(&server.requests_per_second),
             cpu.as_secs_f64() * 1e6
         );
     }
     let ours = median(&servers[0].requests_per_second);
     for other in &servers[1..] {
-        println!("serve / {}: {:.2}x", other.name, ours / median(&other.requests_per_second));
+        println!("serve / {}: {:.2}x", other.server.name, ours / median(&other.requests_per_second));
     }
-}
-
-fn role(name: &str) -> Command {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command.env(ROLE, name);
-    command
-}
-
-/// Starts a server on a free loopback port; `command` takes the address
-/// as its last argument or in SERVE_LOAD_ADDRESS.
-fn start(name: &'static str, mut command: Command, request: &[u8]) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let address = format!("127.0.0.1:{port}");
-    let is_role = command.get_envs().any(|(key, _)| key == ROLE);
-    if is_role {
-        command.env("SERVE_LOAD_ADDRESS", &address);
-    } else {
-        command.arg(&address);
-    }
-    let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|e| panic!("{name}: {e}"));
-    let body = std::env::temp_dir().join(format!("serve-load-{}-{port}.grpc", std::process::id()));
-    std::fs::write(&body, grpc_frame(request)).unwrap();
-    Server { name, port, body, child, requests_per_second: Vec::new(), cpu_per_request: Vec::new() }
 }
 
 /// Waits for the server, then checks its answer to scenario A with a real
@@ -224,53 +191,6 @@ async fn check_answer(server: &Server) {
     assert_eq!(keys, expected, "{}: keys in the composite's connection details", server.name);
 }
 
-/// Connects, waiting up to a minute for the server to listen.
-async fn connect(port: u16) -> tonic::transport::Channel {
-    let endpoint = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}")).unwrap();
-    let started = Instant::now();
-    loop {
-        match endpoint.connect().await {
-            Ok(channel) => return channel,
-            Err(_) if started.elapsed() < Duration::from_secs(60) => {
-                tokio::time::sleep(Duration::from_millis(50)).await
-            }
-            Err(error) => panic!("no server on port {port}: {error}"),
-        }
-    }
-}
-
-/// Runs h2load and returns its requests per second; fails on any request
-/// h2load saw fail.
-fn h2load(port: u16, body: &Path, requests: usize, clients: &str) -> f64 {
-    let output = Command::new("h2load")
-        .args(["-n", &requests.to_string(), "-c", clients, "-m", "1", "-t", "1"])
-        .arg("-d")
-        .arg(body)
-        .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
-        .arg(format!("http://127.0.0.1:{port}{RUN_FUNCTION}"))
-        .output()
-        .expect("h2load runs (Debian: apt-get install nghttp2-client)");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let line = |prefix: &str| text.lines().find(|line| line.trim_start().starts_with(prefix)).unwrap_or_default();
-    let succeeded = format!("{requests} succeeded, 0 failed, 0 errored");
-    assert!(line("requests:").contains(&succeeded), "h2load:\n{text}");
-    let finished = line("finished in");
-    finished
-        .split(", ")
-        .nth(1)
-        .and_then(|rate| rate.strip_suffix(" req/s"))
-        .and_then(|rate| rate.parse().ok())
-        .unwrap_or_else(|| panic!("no req/s in h2load's output:\n{text}"))
-}
-
-/// A gRPC message on the wire: not compressed, length, message.
-fn grpc_frame(message: &[u8]) -> Vec<u8> {
-    let mut frame = vec![0];
-    frame.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
-    frame.extend_from_slice(message);
-    frame
-}
-
 /// User plus system CPU time of a process, from /proc.
 fn cpu_time(pid: u32) -> Duration {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
@@ -283,16 +203,6 @@ fn cpu_time(pid: u32) -> Duration {
 /// Linux reports process times in clock ticks of 1/100 s (USER_HZ) on every
 /// architecture Rust targets.
 const USER_HZ: f64 = 100.0;
-
-/// Scenario A, with another function input when one is given.
-fn scenario_a(input: Option<serde_json::Value>) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/requests/scenario-a.json");
-    let mut request: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    if let Some(input) = input {
-        request["input"] = input;
-    }
-    protocol::request_from_json(&request.to_string()).unwrap()
-}
 
 /// function-pythonic's input: the script of benches/pythonic/.
 fn pythonic_input() -> serde_json::Value {

@@ -56,7 +56,8 @@ impl Server {
     /// How many RunFunction calls the server has started, from /metrics.
     fn calls_started(&self) -> Option<u64> {
         let mut stream = TcpStream::connect(&self.metrics).ok()?;
-        write!(stream, "GET /metrics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.metrics).ok()?;
+        let head = format!("GET /metrics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.metrics);
+        stream.write_all(head.as_bytes()).ok()?;
         let mut page = String::new();
         stream.read_to_string(&mut page).ok()?;
         page.lines()

@@ -260,9 +260,8 @@ pub async fn serve(address: &str, metrics: Arc<GrpcMetrics>) -> std::io::Result<
         let Ok((mut connection, _)) = listener.accept().await else { continue };
         let metrics = Arc::clone(&metrics);
         tokio::spawn(async move {
-            let mut head = [0u8; 1024];
-            let read = connection.read(&mut head).await.unwrap_or(0);
-            let is_metrics = head[..read].starts_with(b"GET /metrics ") || head[..read].starts_with(b"GET /metrics?");
+            let head = read_head(&mut connection).await;
+            let is_metrics = head.starts_with(b"GET /metrics ") || head.starts_with(b"GET /metrics?");
             let response = if is_metrics {
                 let body = metrics.render();
                 format!(
@@ -276,6 +275,22 @@ pub async fn serve(address: &str, metrics: Arc<GrpcMetrics>) -> std::io::Result<
             let _ = connection.write_all(response.as_bytes()).await;
         });
     }
+}
+
+/// The request up to the end of its headers (at most 8 KiB): a request
+/// that arrives in pieces is read whole, and the connection is not closed
+/// on unread bytes, which would reset it under the client's answer.
+async fn read_head(connection: &mut tokio::net::TcpStream) -> Vec<u8> {
+    const MAX_HEAD: usize = 8 * 1024;
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    while head.len() < MAX_HEAD && !head.windows(4).any(|end| end == b"\r\n\r\n") {
+        match connection.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => head.extend_from_slice(&chunk[..read]),
+        }
+    }
+    head
 }
 
 #[cfg(test)]
@@ -315,5 +330,31 @@ mod tests {
         drop(metrics.start(V1::RUN_FUNCTION).unwrap());
         assert_eq!(sample(&metrics, &handled("Canceled")), format!("{} 1", handled("Canceled")));
         assert!(metrics.start("/grpc.health.v1.Health/Watch").is_none(), "streams are not counted");
+    }
+
+    #[test]
+    fn a_request_that_arrives_in_pieces_is_answered() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let executor = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        executor.block_on(async {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let address = format!("127.0.0.1:{port}");
+            let listening = address.clone();
+            tokio::spawn(async move { serve(&listening, GrpcMetrics::new()).await });
+            let mut client = loop {
+                if let Ok(client) = tokio::net::TcpStream::connect(&address).await {
+                    break client;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            };
+            client.write_all(b"GET /metr").await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            client.write_all(b"ics HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+            let mut answer = String::new();
+            client.read_to_string(&mut answer).await.unwrap();
+            assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+            assert!(answer.ends_with("# EOF\n"));
+        });
     }
 }
