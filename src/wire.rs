@@ -83,6 +83,16 @@ impl PassedDesired {
     }
 }
 
+/// A decode error in the names of v1's messages, which prost gives as the
+/// views' (`RequestView.observed: buffer underflow`).
+pub fn describe_decode_error(error: &prost::DecodeError) -> String {
+    error
+        .to_string()
+        .replace("RequestView", "RunFunctionRequest")
+        .replace("StateView", "State")
+        .replace("ResourceView", "Resource")
+}
+
 /// `RunFunctionResponse` fields written from the request's bytes.
 const RESPONSE_DESIRED: u32 = 2;
 const RESPONSE_CONTEXT: u32 = 4;

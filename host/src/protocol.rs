@@ -40,8 +40,17 @@ fn descriptor(name: &str) -> MessageDescriptor {
 /// refused, so a typo does not silently drop data.
 pub fn request_from_json(json: &str) -> Result<Vec<u8>, ProtojsonError> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    let message = DynamicMessage::deserialize(descriptor(REQUEST), &mut deserializer)
-        .map_err(|e| ProtojsonError(format!("not a protojson RunFunctionRequest: {}", describe_json_error(&e))))?;
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
+    let message = DynamicMessage::deserialize(descriptor(REQUEST), tracked).map_err(|e| {
+        let at = match (track.path().to_string().as_str(), unknown_field(&e)) {
+            (".", None) => String::new(),
+            (".", Some(field)) => format!(" at field {field}"),
+            (path, None) => format!(" at field {path}"),
+            (path, Some(field)) => format!(" at field {path}.{field}"),
+        };
+        ProtojsonError(format!("not a protojson RunFunctionRequest{at}: {}", describe_json_error(&e)))
+    })?;
     deserializer
         .end()
         .map_err(|e| ProtojsonError(format!("trailing data after the request: {}", describe_json_error(&e))))?;
@@ -58,6 +67,14 @@ pub fn response_to_json(bytes: &[u8]) -> Result<String, ProtojsonError> {
         .serialize_with_options(&mut serializer, &SerializeOptions::new())
         .map_err(|e| ProtojsonError(format!("cannot write the response as JSON: {e}")))?;
     String::from_utf8(out).map_err(|e| ProtojsonError(e.to_string()))
+}
+
+/// The name in prost-reflect's "unrecognized field name 'name'": a field
+/// name, never a value.
+fn unknown_field(error: &serde_json::Error) -> Option<String> {
+    let message = error.to_string();
+    let name = message.strip_prefix("unrecognized field name '")?.split('\'').next()?;
+    Some(name.to_owned())
 }
 
 /// serde_json's messages can quote the offending input; keep only what kind

@@ -107,6 +107,15 @@ pub fn single(file: &File, what: &str) -> Result<Document, RenderError> {
     }
 }
 
+/// The one document of `file`, which must be of `kind`.
+pub fn single_of_kind(file: &File, kind: &str) -> Result<Document, RenderError> {
+    let document = single(file, kind)?;
+    if document.value.get("kind").and_then(Value::as_str) != Some(kind) {
+        return Err(RenderError::in_file(&file.name, format!("is not a {kind} (kind: {kind})")));
+    }
+    Ok(document)
+}
+
 /// Every document of every file, in order.
 pub fn all(files: &[File]) -> Result<Vec<Document>, RenderError> {
     let mut documents = Vec::new();

@@ -56,6 +56,11 @@ pub fn render(request: &RenderRequest, format: Format) -> Result<Rendered, Rende
     let composite_file = request.composite.as_ref().ok_or_else(|| missing("XR"))?;
     let composition_file = request.composition.as_ref().ok_or_else(|| missing("Composition"))?;
     let mut composite = documents::single(composite_file, "XR")?;
+    for field in ["apiVersion", "kind"] {
+        if !composite.value.get(field).is_some_and(Value::is_string) {
+            return Err(RenderError::in_file(&composite.file, format!("the XR has no {field}")));
+        }
+    }
     let composition = documents::single(composition_file, "Composition")?;
     let function_name =
         if request.function_name.is_empty() { DEFAULT_FUNCTION_NAME } else { request.function_name.as_str() };
@@ -65,7 +70,8 @@ pub fn render(request: &RenderRequest, format: Format) -> Result<Rendered, Rende
     let observed = observed::observed(&documents::all(&request.observed_resources)?, &secrets)?;
     let required: Vec<documents::Document> =
         documents::all(&request.required_resources)?.iter().map(observed::as_stored).collect::<Result<_, _>>()?;
-    let xrd = request.xrd.as_ref().map(|file| documents::single(file, "CompositeResourceDefinition")).transpose()?;
+    let xrd =
+        request.xrd.as_ref().map(|file| documents::single_of_kind(file, "CompositeResourceDefinition")).transpose()?;
     let claim = request.claim.as_ref().map(|file| documents::single(file, "claim")).transpose()?;
 
     let first_request = RunFunctionRequest {

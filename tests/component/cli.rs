@@ -74,7 +74,7 @@ fn a_limit_becomes_a_fatal_response() {
     assert_eq!(output.status, exit::FATAL_RESULT, "{}", output.stderr);
     let response: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(response["meta"]["tag"], "scenario-a");
-    assert_eq!(response["results"][0]["message"], "the function exceeded its memory limit and was stopped");
+    assert_eq!(response["results"][0]["message"], function_connection_details::runtime::MEMORY_LIMIT_MESSAGE);
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn unusable_files_exit_2_naming_the_file() {
     assert_eq!(not_json.status, exit::UNUSABLE);
     assert_eq!(
         not_json.stderr,
-        "error: standard input: not a protojson RunFunctionRequest: a field has the wrong name, type or format at line 1 column 18\n"
+        "error: standard input: not a protojson RunFunctionRequest at field meta.tag: a field has the wrong name, type or format at line 1 column 18\n"
     );
 
     let unknown_field = cli(&["run"], b"{\"metaa\": {}}");

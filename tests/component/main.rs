@@ -3,6 +3,7 @@
 //! binary, so the component is compiled once per run.
 
 mod aso;
+mod catalogue;
 mod cli;
 mod harness;
 mod hostile;

@@ -18,8 +18,8 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 use crate::harness::{Request, Response, SCENARIO_A_KEYS, input, many_entries, sizes};
 
 /// A server on a free loopback port, stopped when dropped.
-struct TestServer {
-    port: u16,
+pub(crate) struct TestServer {
+    pub(crate) port: u16,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -29,11 +29,11 @@ impl Drop for TestServer {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn args(port: u16) -> SdkArgs {
+pub(crate) fn args(port: u16) -> SdkArgs {
     SdkArgs {
         debug: false,
         address: format!("127.0.0.1:{port}"),
@@ -45,7 +45,7 @@ fn args(port: u16) -> SdkArgs {
     }
 }
 
-async fn start(args: SdkArgs, limits: Limits) -> TestServer {
+pub(crate) async fn start(args: SdkArgs, limits: Limits) -> TestServer {
     let port: u16 = args.address.rsplit(':').next().unwrap().parse().unwrap();
     let settings = Settings { limits, concurrent_calls: 4, ..Settings::default() };
     let function = ConnectionDetailsFunction::new(Runtime::embedded(&settings).unwrap());
@@ -56,7 +56,7 @@ async fn start(args: SdkArgs, limits: Limits) -> TestServer {
 }
 
 /// Connects, retrying while the server starts (at most ten seconds).
-async fn connect(endpoint: tonic::transport::Endpoint) -> Channel {
+pub(crate) async fn connect(endpoint: tonic::transport::Endpoint) -> Channel {
     for _ in 0..200 {
         if let Ok(channel) = endpoint.connect().await {
             return channel;
@@ -119,7 +119,7 @@ async fn a_request_over_the_limit_fails_alone_and_the_server_keeps_serving() {
     let server = start(args(free_port()), Limits { cpu_time: CpuTime::from_millis(1), ..Limits::default() }).await;
     let mut client = insecure_client(&server).await;
     let heavy = call(&mut client, &many_entries(20_000)).await;
-    assert_eq!(heavy.single_fatal(), "the function exceeded its CPU time limit and was stopped");
+    assert_eq!(heavy.single_fatal(), function_connection_details::runtime::CPU_LIMIT_MESSAGE);
     assert_eq!(heavy.0["meta"]["tag"], "test-tag");
     let normal = call(&mut client, &Request::from_example("scenario-a.json")).await;
     assert_eq!(normal.composite_details().len(), 7);
@@ -255,7 +255,7 @@ async fn serves_mutual_tls_and_refuses_clients_without_a_certificate() {
 /// Sends bytes as they are, to put a request on the wire that is not a
 /// RunFunctionRequest at all.
 #[derive(Clone, Default)]
-struct RawCodec;
+pub(crate) struct RawCodec;
 
 impl tonic::codec::Codec for RawCodec {
     type Encode = Vec<u8>;

@@ -91,12 +91,17 @@ impl RunError {
     }
 }
 
+/// Each names the flag that sets the limit, for whoever runs the host.
+pub const CPU_LIMIT_MESSAGE: &str = "the function exceeded its CPU time limit and was stopped (see --cpu-limit-ms)";
+pub const MEMORY_LIMIT_MESSAGE: &str =
+    "the function exceeded its memory limit and was stopped (see --memory-limit-mib)";
+
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Rejected(error) => write!(f, "{}", error.message),
-            Self::CpuLimit => f.write_str("the function exceeded its CPU time limit and was stopped"),
-            Self::MemoryLimit => f.write_str("the function exceeded its memory limit and was stopped"),
+            Self::CpuLimit => f.write_str(CPU_LIMIT_MESSAGE),
+            Self::MemoryLimit => f.write_str(MEMORY_LIMIT_MESSAGE),
             Self::Trap(trap) => write!(f, "the function trapped: {trap}"),
         }
     }

@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
-pub use error::{LoadError, RunError};
+pub use error::{CPU_LIMIT_MESSAGE, LoadError, MEMORY_LIMIT_MESSAGE, RunError};
 pub use limits::{Limits, TICK};
 use sandbox::CallState;
 
