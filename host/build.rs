@@ -17,8 +17,9 @@ type BuildResult = Result<(), Box<dyn std::error::Error>>;
 const COMPONENT_ENV: &str = "FUNCTION_CONNECTION_DETAILS_COMPONENT";
 const COMPONENT_FILE: &str = "connection_details.wasm";
 const WASM_TARGET: &str = "wasm32-wasip2";
-/// The workspace profile that makes the component small (see Cargo.toml).
-const COMPONENT_PROFILE: &str = "component";
+/// The workspace profile of the component the host embeds: the small
+/// `component` with the RunFunction path optimised for speed (Cargo.toml).
+const COMPONENT_PROFILE: &str = "component-fast";
 fn main() -> BuildResult {
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     let workspace =

@@ -182,7 +182,7 @@ fn write_to_composite(
     desired: &mut State,
     waiting: bool,
 ) -> Result<(), Diagnostic> {
-    let kept = earlier_details.iter().filter(|(key, _)| !plan.keys.keys().any(|ours| ours.as_str() == key.as_str()));
+    let kept = earlier_details.iter().filter(|(key, _)| !plan.keys.contains_key(key.as_str()));
     let ours = plan.keys.iter().map(|(key, value)| (key.as_str(), value.len()));
     let size = output::data_size(kept.map(|(key, value)| (key.as_str(), value.len())).chain(ours));
     output::check_size("the composite's connection secret", size)

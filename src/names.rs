@@ -52,6 +52,14 @@ impl KeyName {
     }
 }
 
+/// Maps keyed by `KeyName` can be asked with a `&str`: the derived order,
+/// equality and hash are those of the text.
+impl std::borrow::Borrow<str> for KeyName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The name of a namespaced object such as a Secret: a DNS-1123 subdomain.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectName(String);

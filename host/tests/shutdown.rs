@@ -46,17 +46,17 @@ async fn sigterm_finishes_calls_in_flight_refuses_new_ones_and_exits_0() {
     });
     common::wait_until("the call has started", async || server.calls_started().filter(|&n| n >= 1)).await;
 
+    // A client connected before the signal, as Crossplane's are.
+    let mut late = client(&server.grpc).await.unwrap();
     server.terminate();
     let signalled = Instant::now();
-    let refused = common::wait_until("a new call is refused", async || match client(&server.grpc).await {
-        Err(_) => Some(tonic::Code::Unavailable),
-        Ok(mut late) => match late.run_function(request(1)).await {
-            Ok(_) => None,
-            Err(status) => Some(status.code()),
-        },
+    let refused = common::wait_until("a new call is refused", async || match late.run_function(request(1)).await {
+        Ok(_) => None,
+        Err(status) => Some(status.code()),
     })
     .await;
     assert_eq!(refused, tonic::Code::Unavailable);
+    common::wait_until("new connections are refused", async || client(&server.grpc).await.err()).await;
 
     let (response, answered) = call.await.unwrap();
     let response = response.expect("the call in flight is answered").into_inner();

@@ -8,7 +8,7 @@
 //   - gathers every examples/<name>/ folder that has an xr.yaml into
 //     examples.json, so new examples appear without code changes.
 //
-//   npm run build
+//   npm run build            # builds the small component (cargo profile `component`) first
 //   COMPONENT_WASM=path/to/connection_details.wasm npm run build
 
 import { execFileSync } from 'node:child_process';
@@ -27,7 +27,9 @@ const playground = resolve(here, '..');
 const repository = resolve(playground, '..');
 const dist = join(playground, 'dist');
 
-const DEFAULT_COMPONENT = join(repository, 'target/component-build/wasm32-wasip2/component/connection_details.wasm');
+/** Where the host's build keeps its component builds; the playground's goes beside them. */
+const COMPONENT_TARGET_DIR = join(resolve(repository, process.env.CARGO_TARGET_DIR || 'target'), 'component-build');
+const DEFAULT_COMPONENT = join(COMPONENT_TARGET_DIR, 'wasm32-wasip2/component/connection_details.wasm');
 const component = resolve(process.env.COMPONENT_WASM || DEFAULT_COMPONENT);
 const examplesDir = resolve(process.env.EXAMPLES_DIR || join(repository, 'examples'));
 const DEFAULT_EXAMPLE = 'aws-iam';
@@ -47,12 +49,28 @@ function fail(message) {
   process.exit(1);
 }
 
+/**
+ * The small build of the component (the host embeds a faster, larger one):
+ * cargo rebuilds it only when the sources changed. The Rust target must be
+ * installed; building the host (`cargo build -p function-connection-details`)
+ * adds it where rustup can.
+ */
+function buildSmallComponent() {
+  try {
+    execFileSync(
+      'cargo',
+      ['build', '--locked', '--package', 'connection-details', '--lib', '--target', 'wasm32-wasip2',
+        '--profile', 'component', '--target-dir', COMPONENT_TARGET_DIR],
+      { cwd: repository, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+  } catch {
+    fail('building the component with cargo failed (see above); `rustup target add wasm32-wasip2` if the target is missing');
+  }
+}
+
+if (!process.env.COMPONENT_WASM) buildSmallComponent();
 if (!existsSync(component)) {
-  fail(
-    `the component ${component} does not exist${process.env.COMPONENT_WASM ? ' (COMPONENT_WASM)' : ''}.\n` +
-      '  Build it first: from the repository root run `cargo build -p function-connection-details`\n' +
-      '  (it builds the component as a side effect), or point COMPONENT_WASM at a built connection_details.wasm.',
-  );
+  fail(`the component ${component} does not exist${process.env.COMPONENT_WASM ? ' (COMPONENT_WASM)' : ''}.`);
 }
 
 rmSync(dist, { recursive: true, force: true });

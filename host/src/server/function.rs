@@ -7,6 +7,7 @@
 //! FATAL result for that request; the server goes on.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -19,11 +20,28 @@ use crate::runtime::{RunError, Runtime};
 /// many calls run at once (`Settings::concurrent_calls`); the rest wait.
 pub struct ConnectionDetailsFunction {
     runtime: Runtime,
+    /// Set on SIGTERM: calls that start after it are turned away with
+    /// UNAVAILABLE (Crossplane retries them on another replica), while the
+    /// calls already started, their request still arriving or running,
+    /// finish.
+    stopping: AtomicBool,
 }
 
 impl ConnectionDetailsFunction {
     pub fn new(runtime: Runtime) -> Arc<Self> {
-        Arc::new(Self { runtime })
+        Arc::new(Self { runtime, stopping: AtomicBool::new(false) })
+    }
+
+    pub(super) fn stop_taking_calls(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// `Err(UNAVAILABLE)` once the server is stopping.
+    pub(super) fn take_call(&self) -> Result<(), Status> {
+        if self.stopping.load(Ordering::SeqCst) {
+            return Err(Status::unavailable("the function is shutting down; call another replica"));
+        }
+        Ok(())
     }
 
     pub(super) async fn run_function(&self, request: Bytes) -> Result<Bytes, Status> {

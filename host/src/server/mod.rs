@@ -103,8 +103,10 @@ pub async fn serve(function: Arc<ConnectionDetailsFunction>, args: &SdkArgs) -> 
 
     tracing::info!(%address, insecure = args.insecure, "serving FunctionRunnerService");
     let (stopping, stopped) = tokio::sync::oneshot::channel();
+    let draining = Arc::clone(&function);
     let shutdown = async move {
         shutdown_signal().await;
+        draining.stop_taking_calls();
         for service in ["", V1::SERVICE, V1beta1::SERVICE] {
             health.set_service_status(service, ServingStatus::NotServing).await;
         }

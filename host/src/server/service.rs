@@ -78,6 +78,9 @@ impl<P: Package> tower_service::Service<http::Request<Body>> for RunnerService<P
         if request.uri().path() != P::RUN_FUNCTION {
             return Box::pin(async { Ok(Status::unimplemented("no such method").into_http()) });
         }
+        if let Err(stopping) = self.function.take_call() {
+            return Box::pin(async { Ok(stopping.into_http()) });
+        }
         let method = RunFunction(Arc::clone(&self.function));
         let mut grpc = Grpc::new(BytesCodec).apply_max_message_size_config(self.max_request_bytes, None);
         Box::pin(async move { Ok(grpc.unary(method, request).await) })
