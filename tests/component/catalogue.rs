@@ -6,6 +6,7 @@
 //! Nothing may panic or trap: each class below is an answer, not a crash.
 
 use function_connection_details::cli::exit;
+use function_connection_details::runtime::RunError;
 use serde_json::{Value, json};
 
 use crate::cli::cli;
@@ -71,7 +72,13 @@ fn unusable() -> String {
 // ---- function input: one FATAL result naming the field path -------------
 
 fn input_outcome(request: Request) -> Outcome {
-    let response = request.run();
+    let response = match request.run_with(&crate::harness::RUNTIME) {
+        Ok(response) => response,
+        Err(error @ (RunError::CpuLimit | RunError::MemoryLimit)) => {
+            return Outcome { class: "stopped by a limit".to_owned(), text: error.to_string() };
+        }
+        Err(error) => return Outcome { class: format!("{error:?}"), text: error.to_string() },
+    };
     let results = response.0["results"].as_array().cloned().unwrap_or_default();
     let fatal: Vec<&Value> = results.iter().filter(|r| r["severity"] == "SEVERITY_FATAL").collect();
     match fatal.as_slice() {
@@ -147,6 +154,12 @@ fn input_cases() -> Vec<Case<(Value, bool)>> {
             "input-derived-unknown-key",
             "derived[0]",
             with_value(json!({"derived": [{"name": "url", "template": "{{ nothing_produces_this }}"}]})),
+        ),
+        case(
+            "input-template-bomb",
+            "stopped by a limit",
+            "exceeded its",
+            (with_value(json!({"derived": [{"name": "big", "template": "{{ ['s'] * 60 * 66669 }}"}]})), false),
         ),
         invalid("input-mode", "mode", with_value(json!({"mode": "Sideways"}))),
         invalid(
