@@ -33,6 +33,7 @@ use crate::wire::{self, PassedDesired, RequestView, StateView};
 pub fn run_function(request: &[u8]) -> Result<Vec<u8>, prost::DecodeError> {
     let mut request = RequestView::decode(request)?;
     let passed = PassedDesired::read(std::mem::take(&mut request.desired))?;
+    wire::check_context(&request.context)?;
     let response = respond_to(&request, &passed.composite_details);
     Ok(wire::encode_response(&passed.chunks, &request.context, &response))
 }

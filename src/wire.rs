@@ -5,10 +5,10 @@
 //! A protobuf message field and a `bytes` field share one wire type, so a
 //! view declares `bytes` where v1 has a message it need not decode:
 //! observed objects (converted when something reads them), the desired
-//! state and the context (copied to the response unread). Each is
-//! `repeated`, keeping every occurrence, because a parser merges repeated
-//! occurrences of a message field; decoding the occurrences in order, or
-//! writing them again in order, keeps that meaning.
+//! state and the context (checked, then copied to the response as they
+//! came). Each is `repeated`, keeping every occurrence, because a parser
+//! merges repeated occurrences of a message field; decoding the occurrences
+//! in order, or writing them again in order, keeps that meaning.
 //!
 //! The response relies on the same rules: written after the passed desired
 //! state, the step's composite merges into the earlier one (its connection
@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use prost::Message;
 
-use crate::protocol::v1::{RequestMeta, Resources, RunFunctionResponse};
+use crate::protocol::v1::{RequestMeta, Resources, RunFunctionResponse, State};
 
 #[derive(Clone, PartialEq, Message)]
 pub struct RequestView {
@@ -56,14 +56,6 @@ pub struct ResourceView {
     pub connection_details: BTreeMap<String, Vec<u8>>,
 }
 
-/// What the response must know of the desired state it passes on: the
-/// XR's connection details, for the size of the Secret they make.
-#[derive(Clone, PartialEq, Message)]
-struct DesiredView {
-    #[prost(message, optional, tag = "1")]
-    composite: Option<ResourceView>,
-}
-
 /// The desired state earlier steps left, as the request carried it.
 #[derive(Debug, Clone, Default)]
 pub struct PassedDesired {
@@ -73,14 +65,24 @@ pub struct PassedDesired {
 }
 
 impl PassedDesired {
+    /// Reads what the response needs and checks that the bytes are a
+    /// `State`: passed on unchecked, malformed bytes would make a response
+    /// that Crossplane cannot decode. (Decoding to check costs what decoding
+    /// to use did; a check that builds nothing would not.)
     pub fn read(chunks: Vec<Vec<u8>>) -> Result<Self, prost::DecodeError> {
-        let mut view = DesiredView::default();
+        let mut state = State::default();
         for chunk in &chunks {
-            view.merge(chunk.as_slice())?;
+            state.merge(chunk.as_slice())?;
         }
-        let composite_details = view.composite.map(|composite| composite.connection_details).unwrap_or_default();
+        let composite_details = state.composite.map(|composite| composite.connection_details).unwrap_or_default();
         Ok(Self { chunks, composite_details })
     }
+}
+
+/// Checks that the context is a `Struct`, for the same reason.
+pub fn check_context(chunks: &[Vec<u8>]) -> Result<(), prost::DecodeError> {
+    let mut context = prost_types::Struct::default();
+    chunks.iter().try_for_each(|chunk| context.merge(chunk.as_slice()))
 }
 
 /// A decode error in the names of v1's messages, which prost gives as the
@@ -117,7 +119,7 @@ pub fn encode_response(desired: &[Vec<u8>], context: &[Vec<u8>], response: &RunF
 mod tests {
     use super::*;
     use crate::protocol::json_to_struct;
-    use crate::protocol::v1::{Ready, Resource, RunFunctionRequest, State};
+    use crate::protocol::v1::{Ready, Resource, RunFunctionRequest};
     use serde_json::json;
 
     fn object(value: serde_json::Value) -> prost_types::Struct {
@@ -203,5 +205,17 @@ mod tests {
         };
         let desired = PassedDesired::read(vec![passed.encode_to_vec()]).unwrap();
         assert_eq!(desired.composite_details["a"], b"1");
+    }
+
+    #[test]
+    fn malformed_bytes_passed_on_are_refused_not_forwarded() {
+        // A Struct whose one key is not UTF-8: field 1, an entry with key 0xff.
+        let bad_struct = vec![0x0a, 0x03, 0x0a, 0x01, 0xff];
+        assert!(check_context(&[bad_struct.clone()]).is_err());
+        // A State whose composite's resource is that Struct.
+        let composite = [&[0x0a, 0x05][..], &bad_struct].concat();
+        let state = [&[0x0a, 0x07][..], &composite].concat();
+        assert!(PassedDesired::read(vec![state]).is_err());
+        assert!(check_context(&[object(json!({"ok": true})).encode_to_vec()]).is_ok());
     }
 }
