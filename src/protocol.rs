@@ -3,7 +3,6 @@
 
 use std::cell::OnceCell;
 
-use prost::Message;
 use prost_types::value::Kind;
 use serde_json::{Map, Number, Value};
 
@@ -49,9 +48,7 @@ impl<'a> LazyObject<'a> {
             if self.source.is_empty() {
                 return Value::Null;
             }
-            let mut object = prost_types::Struct::default();
-            let decoded = self.source.iter().try_for_each(|chunk| object.merge(chunk.as_slice()));
-            decoded.map_or(Value::Null, |()| struct_to_json(&object))
+            crate::wire::merged(self.source).map_or(Value::Null, |object| struct_to_json(&object))
         })
     }
 }
@@ -108,6 +105,7 @@ fn json_to_value(value: &Value) -> prost_types::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prost::Message;
     use serde_json::json;
 
     #[test]

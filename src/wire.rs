@@ -70,10 +70,7 @@ impl PassedDesired {
     /// that Crossplane cannot decode. (Decoding to check costs what decoding
     /// to use did; a check that builds nothing would not.)
     pub fn read(chunks: Vec<Vec<u8>>) -> Result<Self, prost::DecodeError> {
-        let mut state = State::default();
-        for chunk in &chunks {
-            state.merge(chunk.as_slice())?;
-        }
+        let state: State = merged(&chunks)?;
         let composite_details = state.composite.map(|composite| composite.connection_details).unwrap_or_default();
         Ok(Self { chunks, composite_details })
     }
@@ -81,8 +78,15 @@ impl PassedDesired {
 
 /// Checks that the context is a `Struct`, for the same reason.
 pub fn check_context(chunks: &[Vec<u8>]) -> Result<(), prost::DecodeError> {
-    let mut context = prost_types::Struct::default();
-    chunks.iter().try_for_each(|chunk| context.merge(chunk.as_slice()))
+    merged::<prost_types::Struct>(chunks).map(drop)
+}
+
+/// The message the occurrences of one field make, merged in order as a
+/// protobuf reader merges them.
+pub fn merged<M: Message + Default>(chunks: &[Vec<u8>]) -> Result<M, prost::DecodeError> {
+    let mut message = M::default();
+    chunks.iter().try_for_each(|chunk| message.merge(chunk.as_slice()))?;
+    Ok(message)
 }
 
 /// A decode error in the names of v1's messages, which prost gives as the
