@@ -17,11 +17,10 @@ pub struct FunctionStep {
     pub secrets_namespace: Option<String>,
 }
 
+/// The step of `composition` (a document already checked to be a
+/// Composition) that runs `function_name`.
 pub fn function_step(composition: &Document, function_name: &str) -> Result<FunctionStep, RenderError> {
     let value = &composition.value;
-    if value.get("kind").and_then(Value::as_str) != Some("Composition") {
-        return Err(RenderError::in_file(&composition.file, "is not a Composition (kind: Composition)"));
-    }
     let spec = value.get("spec").cloned().unwrap_or_default();
     let secrets_namespace = spec.get("writeConnectionSecretsToNamespace").and_then(Value::as_str).map(str::to_owned);
     let step = if let Some(pipeline) = spec.get("pipeline") {

@@ -61,7 +61,7 @@ pub fn render(request: &RenderRequest, format: Format) -> Result<Rendered, Rende
             return Err(RenderError::in_file(&composite.file, format!("the XR has no {field}")));
         }
     }
-    let composition = documents::single(composition_file, "Composition")?;
+    let composition = documents::single_of_kind(composition_file, "Composition")?;
     let function_name =
         if request.function_name.is_empty() { DEFAULT_FUNCTION_NAME } else { request.function_name.as_str() };
     let step = composition::function_step(&composition, function_name)?;
