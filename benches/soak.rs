@@ -18,17 +18,18 @@
 //! (a leak shows as a rising median; requests in flight only as spread
 //! within a window).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 #[path = "generate.rs"]
 mod generate;
+#[path = "metrics_page.rs"]
+mod metrics_page;
 #[allow(dead_code)]
 #[path = "servers.rs"]
 mod servers;
 
 use function_connection_details::protocol;
+use metrics_page::metrics_page;
 use servers::{Server, grpc_frame, h2load, role, scenario_a, start};
 
 const CLIENTS: usize = 16;
@@ -190,14 +191,6 @@ fn resident_mib(pid: u32) -> f64 {
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap();
     kib / 1024.0
-}
-
-fn metrics_page(address: &str) -> Result<String, std::io::Error> {
-    let mut stream = TcpStream::connect(address)?;
-    stream.write_all(format!("GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes())?;
-    let mut page = String::new();
-    stream.read_to_string(&mut page)?;
-    Ok(page)
 }
 
 fn wait_for_metrics(address: &str) {

@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+#[path = "../../../benches/metrics_page.rs"]
+mod metrics_page;
+
+use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -52,11 +54,7 @@ impl Server {
 
     /// How many RunFunction calls the server has started, from /metrics.
     pub fn calls_started(&self) -> Option<u64> {
-        let mut stream = TcpStream::connect(&self.metrics).ok()?;
-        let head = format!("GET /metrics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.metrics);
-        stream.write_all(head.as_bytes()).ok()?;
-        let mut page = String::new();
-        stream.read_to_string(&mut page).ok()?;
+        let page = metrics_page::metrics_page(&self.metrics).ok()?;
         page.lines()
             .filter(|line| line.starts_with("grpc_server_started_total{") && line.contains("RunFunction"))
             .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
