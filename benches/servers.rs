@@ -59,7 +59,7 @@ pub fn role(name: &str) -> Command {
 /// Starts a server on a free loopback port; `command` takes the address
 /// as its last argument or in SERVE_LOAD_ADDRESS.
 pub fn start(name: &'static str, mut command: Command, request: &[u8]) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let address = format!("127.0.0.1:{port}");
     let is_role = command.get_envs().any(|(key, _)| key == ROLE);
     if is_role {
@@ -71,6 +71,11 @@ pub fn start(name: &'static str, mut command: Command, request: &[u8]) -> Server
     let body = std::env::temp_dir().join(format!("serve-load-{}-{port}.grpc", std::process::id()));
     std::fs::write(&body, grpc_frame(request)).unwrap();
     Server { name, port, body, child }
+}
+
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Connects, waiting up to a minute for the server to listen.

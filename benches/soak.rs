@@ -30,7 +30,7 @@ mod servers;
 
 use function_connection_details::protocol;
 use metrics_page::metrics_page;
-use servers::{Server, grpc_frame, h2load, role, scenario_a, start};
+use servers::{Server, free_port, grpc_frame, h2load, role, scenario_a, start};
 
 const CLIENTS: usize = 16;
 const MEMORY_LIMIT_MIB: usize = 4;
@@ -177,10 +177,6 @@ fn body_file(server: &Server, name: &str, message: &[u8]) -> std::path::PathBuf 
     let path = server.body.with_extension(name);
     std::fs::write(&path, grpc_frame(message)).unwrap();
     path
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn resident_mib(pid: u32) -> f64 {
