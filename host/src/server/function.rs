@@ -23,7 +23,8 @@ pub struct ConnectionDetailsFunction {
     /// Set on SIGTERM: calls that start after it are turned away with
     /// UNAVAILABLE (Crossplane retries them on another replica), while the
     /// calls already started, their request still arriving or running,
-    /// finish.
+    /// finish. HTTP/2's GOAWAY alone is not enough: a call that races it
+    /// can see its stream reset, which clients report as INTERNAL.
     stopping: AtomicBool,
 }
 
