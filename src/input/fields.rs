@@ -1,0 +1,303 @@
+//! What each field of the input means: the model read from JSON, field by
+//! field, with [`Reader`]'s bookkeeping.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::reader::{ANY_FIELDS, Path, Reader};
+use super::{
+    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, RequiredKeys, ResourceEntry, SecretKeyRef,
+    SecretRef, Source,
+};
+use crate::derive;
+use crate::fieldpath::FieldPath;
+use crate::names::{KeyName, Namespace, ObjectName};
+use crate::secret::SecretBytes;
+
+const TOP_LEVEL_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "resources",
+    "connectionSecretKeys",
+    "writeConnectionSecretToRef",
+    "writeConnectionSecretsToNamespace",
+    "mode",
+    "readiness",
+    "derived",
+    "secrets",
+    "configMaps",
+];
+/// For objects whose fields are not ours to check.
+const DETAIL_FIELDS: &[&str] =
+    &["name", "type", "value", "fromConnectionSecretKey", "fromFieldPath", "fromSecretKeyRef"];
+
+impl Reader {
+    pub(super) fn input(&mut self, value: &Value) -> Option<Input> {
+        let root = Path::default();
+        let map = self.object(value, &root, TOP_LEVEL_FIELDS)?;
+        self.expect_constant(map, &root, "apiVersion", API_VERSION);
+        self.expect_constant(map, &root, "kind", KIND);
+        // Kubernetes-style metadata is allowed and carries nothing we use.
+        if let Some(metadata) = map.get("metadata") {
+            self.object(metadata, &root.field("metadata"), ANY_FIELDS);
+        }
+        let resources = self.resources(map.get("resources"), &root.field("resources"));
+        let connection_secret_keys =
+            self.key_list(map.get("connectionSecretKeys"), &root.field("connectionSecretKeys"));
+        let write_connection_secret_to_ref = map
+            .get("writeConnectionSecretToRef")
+            .and_then(|v| self.secret_ref(v, &root.field("writeConnectionSecretToRef")));
+        let write_connection_secrets_to_namespace = map
+            .get("writeConnectionSecretsToNamespace")
+            .and_then(|v| self.name(v, &root.field("writeConnectionSecretsToNamespace"), Namespace::new));
+        let mode = self.mode(map.get("mode"), &root.field("mode"));
+        let required_keys = self.readiness(map.get("readiness"), &root.field("readiness"));
+        let derived = self.derived(map.get("derived"), &root.field("derived"));
+        let secrets = self.fan_outs(map.get("secrets"), &root.field("secrets"));
+        let config_maps = self.fan_outs(map.get("configMaps"), &root.field("configMaps"));
+        let input = Input {
+            resources,
+            connection_secret_keys,
+            write_connection_secret_to_ref,
+            write_connection_secrets_to_namespace,
+            mode,
+            required_keys,
+            derived,
+            secrets,
+            config_maps,
+        };
+        self.references_are_declared(&input, &root);
+        Some(input)
+    }
+
+    fn derived(&mut self, value: Option<&Value>, path: &Path) -> Vec<DerivedKey> {
+        self.list(value, path, Self::derived_key)
+    }
+
+    fn derived_key(&mut self, item: &Value, path: &Path) -> Option<DerivedKey> {
+        let map = self.object(item, path, &["name", "template"])?;
+        let name = self.required_name(map, path, "name", KeyName::new);
+        let template_path = path.field("template");
+        let template = match map.get("template") {
+            Some(value) => self.string(value, &template_path),
+            None => {
+                self.fail(&template_path, "is required");
+                None
+            }
+        }?;
+        if let Err(problem) = derive::check(template) {
+            let key = name.as_ref().map(|name| format!(" for key {:?}", name.as_str())).unwrap_or_default();
+            self.fail(&template_path, format!("is not a valid template{key}: {problem}"));
+            return None;
+        }
+        Some(DerivedKey { name: name?, template: template.to_owned() })
+    }
+
+    fn fan_outs(&mut self, value: Option<&Value>, path: &Path) -> Vec<FanOut> {
+        self.list(value, path, Self::fan_out)
+    }
+
+    fn fan_out(&mut self, item: &Value, path: &Path) -> Option<FanOut> {
+        let map = self.object(item, path, &["key", "to"])?;
+        let key = self.required_name(map, path, "key", KeyName::new);
+        let to_path = path.field("to");
+        let Some(to) = map.get("to") else {
+            self.fail(&to_path, "is required: the destination's name and key");
+            return None;
+        };
+        let to = self.object(to, &to_path, &["name", "key", "namespace"])?;
+        let to_name = self.required_name(to, &to_path, "name", ObjectName::new);
+        let to_key = to.get("key").map(|v| self.name(v, &to_path.field("key"), KeyName::new));
+        let to_namespace = to.get("namespace").and_then(|v| self.name(v, &to_path.field("namespace"), Namespace::new));
+        let key = key?;
+        let to_key = match to_key {
+            Some(parsed) => parsed?,
+            None => key.clone(),
+        };
+        Some(FanOut { key, to_name: to_name?, to_key, to_namespace })
+    }
+
+    fn resources(&mut self, value: Option<&Value>, path: &Path) -> Vec<ResourceEntry> {
+        let mut first_index_of_name: BTreeMap<String, usize> = BTreeMap::new();
+        let mut entries = Vec::new();
+        for (index, item) in self.array(value, path).iter().enumerate() {
+            let item_path = path.index(index);
+            let Some(entry) = self.resource_entry(item, &item_path) else { continue };
+            if let Some(first) = first_index_of_name.get(&entry.name) {
+                self.fail(&item_path.field("name"), format!("duplicates resources[{first}].name {:?}", entry.name));
+            } else {
+                first_index_of_name.insert(entry.name.clone(), index);
+            }
+            entries.push(entry);
+        }
+        entries
+    }
+
+    fn resource_entry(&mut self, value: &Value, path: &Path) -> Option<ResourceEntry> {
+        let map = self.object(value, path, &["name", "connectionDetails"])?;
+        let name_path = path.field("name");
+        let name = match map.get("name") {
+            None => {
+                self.fail(&name_path, "is required: the composition resource name");
+                None
+            }
+            Some(value) => match self.string(value, &name_path) {
+                Some("") => {
+                    self.fail(&name_path, "must not be empty");
+                    None
+                }
+                other => other,
+            },
+        };
+        let connection_details =
+            self.list(map.get("connectionDetails"), &path.field("connectionDetails"), Self::connection_detail);
+        Some(ResourceEntry { name: name?.to_owned(), connection_details })
+    }
+
+    fn connection_detail(&mut self, value: &Value, path: &Path) -> Option<ConnectionDetail> {
+        let map = self.object(value, path, DETAIL_FIELDS)?;
+        let kind = self.detail_type(map, path)?;
+        let field_path = path.field(kind.field());
+        let Some(field_value) = map.get(kind.field()) else {
+            self.fail(&field_path, format!("is required when type is {}", kind.name()));
+            return None;
+        };
+        let source = match kind {
+            DetailType::FromValue => {
+                Source::Value(SecretBytes::new(self.string(field_value, &field_path)?.as_bytes().to_vec()))
+            }
+            DetailType::FromConnectionSecretKey => {
+                Source::ConnectionSecretKey(self.name(field_value, &field_path, KeyName::new)?)
+            }
+            DetailType::FromFieldPath => {
+                let text = self.string(field_value, &field_path)?;
+                match FieldPath::parse(text) {
+                    Ok(parsed) => Source::FieldPath(parsed),
+                    Err(error) => {
+                        self.fail(&field_path, format!("is not a valid field path: {error}"));
+                        return None;
+                    }
+                }
+            }
+            DetailType::FromSecretKeyRef => Source::SecretKeyRef(self.secret_key_ref(field_value, &field_path)?),
+        };
+        let name = match (map.get("name"), &source) {
+            (Some(value), _) => self.name(value, &path.field("name"), KeyName::new)?,
+            (None, Source::ConnectionSecretKey(key)) => key.clone(),
+            (None, Source::SecretKeyRef(reference)) => reference.key.clone(),
+            (None, _) => {
+                self.fail(&path.field("name"), format!("is required for type {}", kind.name()));
+                return None;
+            }
+        };
+        Some(ConnectionDetail { name, source })
+    }
+
+    /// The explicit `type`, else the first source field present in the
+    /// order value, fromConnectionSecretKey, fromFieldPath, fromSecretKeyRef.
+    fn detail_type(&mut self, map: &Map<String, Value>, path: &Path) -> Option<DetailType> {
+        if let Some(value) = map.get("type") {
+            let type_path = path.field("type");
+            let name = self.string(value, &type_path)?;
+            let found = DetailType::ALL.into_iter().find(|kind| kind.name() == name);
+            if found.is_none() {
+                let names: Vec<_> = DetailType::ALL.iter().map(|kind| kind.name()).collect();
+                self.fail(&type_path, format!("must be one of {}", names.join(", ")));
+            }
+            return found;
+        }
+        let inferred = DetailType::ALL.into_iter().find(|kind| map.contains_key(kind.field()));
+        if inferred.is_none() {
+            self.fail(path, "needs one of value, fromConnectionSecretKey, fromFieldPath or fromSecretKeyRef");
+        }
+        inferred
+    }
+
+    fn key_list(&mut self, value: Option<&Value>, path: &Path) -> Vec<KeyName> {
+        self.list(value, path, |reader, item, item_path| reader.name(item, item_path, KeyName::new))
+    }
+
+    fn secret_key_ref(&mut self, value: &Value, path: &Path) -> Option<SecretKeyRef> {
+        let map = self.object(value, path, &["name", "key", "namespace"])?;
+        let name = self.required_name(map, path, "name", ObjectName::new);
+        let key = self.required_name(map, path, "key", KeyName::new);
+        let namespace = map.get("namespace").and_then(|v| self.name(v, &path.field("namespace"), Namespace::new));
+        Some(SecretKeyRef { name: name?, key: key?, namespace })
+    }
+
+    fn secret_ref(&mut self, value: &Value, path: &Path) -> Option<SecretRef> {
+        let map = self.object(value, path, &["name", "namespace"])?;
+        let namespace = map.get("namespace").and_then(|v| self.name(v, &path.field("namespace"), Namespace::new));
+        let name = self.required_name(map, path, "name", ObjectName::new)?;
+        Some(SecretRef { name, namespace })
+    }
+
+    fn mode(&mut self, value: Option<&Value>, path: &Path) -> Mode {
+        let Some(value) = value else { return Mode::Auto };
+        match self.string(value, path) {
+            Some("Auto") => Mode::Auto,
+            Some("Composite") => Mode::Composite,
+            Some("Secret") => Mode::Secret,
+            Some(_) => {
+                self.fail(path, "must be one of Auto, Composite, Secret");
+                Mode::Auto
+            }
+            None => Mode::Auto,
+        }
+    }
+
+    fn readiness(&mut self, value: Option<&Value>, path: &Path) -> RequiredKeys {
+        let Some(map) = value.and_then(|v| self.object(v, path, &["requiredKeys"])) else {
+            return RequiredKeys::None;
+        };
+        let keys_path = path.field("requiredKeys");
+        match map.get("requiredKeys") {
+            None | Some(Value::Null) => RequiredKeys::None,
+            Some(Value::String(all)) if all == "All" => RequiredKeys::All,
+            Some(Value::String(_)) => {
+                self.fail(&keys_path, "must be the string \"All\" or a list of key names");
+                RequiredKeys::None
+            }
+            Some(list) => {
+                let keys = self.key_list(Some(list), &keys_path);
+                if keys.is_empty() { RequiredKeys::None } else { RequiredKeys::Keys(keys) }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names, reason = "the variants are the input's `type` values")]
+enum DetailType {
+    FromValue,
+    FromConnectionSecretKey,
+    FromFieldPath,
+    FromSecretKeyRef,
+}
+
+impl DetailType {
+    /// In inference order.
+    const ALL: [DetailType; 4] =
+        [Self::FromValue, Self::FromConnectionSecretKey, Self::FromFieldPath, Self::FromSecretKeyRef];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::FromValue => "FromValue",
+            Self::FromConnectionSecretKey => "FromConnectionSecretKey",
+            Self::FromFieldPath => "FromFieldPath",
+            Self::FromSecretKeyRef => "FromSecretKeyRef",
+        }
+    }
+
+    /// The field that holds this type's source.
+    fn field(self) -> &'static str {
+        match self {
+            Self::FromValue => "value",
+            Self::FromConnectionSecretKey => "fromConnectionSecretKey",
+            Self::FromFieldPath => "fromFieldPath",
+            Self::FromSecretKeyRef => "fromSecretKeyRef",
+        }
+    }
+}

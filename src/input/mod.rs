@@ -1,0 +1,185 @@
+//! The function input (`connection.fn.crossplane.io/v1beta1`,
+//! `kind: ConnectionDetails`), parsed and validated in one pass.
+//!
+//! Every problem is reported with the field path where it was found
+//! (`resources[1].connectionDetails[0].name`) and never with the value that
+//! was found there: a `value:` may be a password.
+
+mod fields;
+mod reader;
+mod references;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::fieldpath::FieldPath;
+use crate::names::{KeyName, Namespace, ObjectName};
+use crate::secret::SecretBytes;
+
+pub const API_VERSION: &str = "connection.fn.crossplane.io/v1beta1";
+pub const KIND: &str = "ConnectionDetails";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub resources: Vec<ResourceEntry>,
+    /// The allow-list of the combined secret; empty keeps every key.
+    pub connection_secret_keys: Vec<KeyName>,
+    pub write_connection_secret_to_ref: Option<SecretRef>,
+    pub write_connection_secrets_to_namespace: Option<Namespace>,
+    pub mode: Mode,
+    pub required_keys: RequiredKeys,
+    /// Keys computed from other keys, in order.
+    pub derived: Vec<DerivedKey>,
+    /// ASO-style copies of produced keys into other Secrets.
+    pub secrets: Vec<FanOut>,
+    /// The same into ConfigMaps.
+    pub config_maps: Vec<FanOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedKey {
+    pub name: KeyName,
+    /// A MiniJinja template, checked to parse.
+    pub template: String,
+}
+
+/// One `secrets[]` or `configMaps[]` item: produced key `key` goes to key
+/// `to_key` of the object `to_name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FanOut {
+    pub key: KeyName,
+    pub to_name: ObjectName,
+    pub to_key: KeyName,
+    pub to_namespace: Option<Namespace>,
+}
+
+/// `fromSecretKeyRef`: a key of an existing Secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretKeyRef {
+    pub name: ObjectName,
+    pub key: KeyName,
+    /// Defaults to the XR's namespace.
+    pub namespace: Option<Namespace>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceEntry {
+    /// The composition resource name: a key of `observed.resources`.
+    pub name: String,
+    pub connection_details: Vec<ConnectionDetail>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionDetail {
+    pub name: KeyName,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    ConnectionSecretKey(KeyName),
+    FieldPath(FieldPath),
+    Value(SecretBytes),
+    SecretKeyRef(SecretKeyRef),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Composite for a legacy XR, Secret for a modern one.
+    #[default]
+    Auto,
+    Composite,
+    Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RequiredKeys {
+    #[default]
+    None,
+    /// Every key that some entry declares.
+    All,
+    Keys(Vec<KeyName>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub name: ObjectName,
+    pub namespace: Option<Namespace>,
+}
+
+/// Where a key comes from, as users read it: `resources[3] key2`, `derived[0]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceLabel {
+    Resource { index: usize, resource: String },
+    Derived { index: usize },
+}
+
+impl fmt::Display for SourceLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Resource { index, resource } => write!(f, "resources[{index}] {resource}"),
+            Self::Derived { index } => write!(f, "derived[{index}]"),
+        }
+    }
+}
+
+impl Input {
+    /// Every (key, where it comes from) pair, in evaluation order: the
+    /// resources' entries, then derived keys.
+    pub fn declared_keys(&self) -> impl Iterator<Item = (&KeyName, SourceLabel)> {
+        let from_resources = self.resources.iter().enumerate().flat_map(|(index, entry)| {
+            entry
+                .connection_details
+                .iter()
+                .map(move |detail| (&detail.name, SourceLabel::Resource { index, resource: entry.name.clone() }))
+        });
+        let derived = self.derived.iter().enumerate().map(|(index, key)| (&key.name, SourceLabel::Derived { index }));
+        from_resources.chain(derived)
+    }
+}
+
+/// One problem in the input, at a field path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.path, self.message) }
+    }
+}
+
+/// All problems found in one input, in document order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputErrors(pub Vec<InputError>);
+
+impl fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid function input ({API_VERSION} {KIND}): ")?;
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputErrors {}
+
+/// Parses and validates an input. All problems are collected, so one run
+/// tells the user everything that needs fixing.
+pub fn parse(input: &Value) -> Result<Input, InputErrors> {
+    let mut reader = reader::Reader::default();
+    let parsed = reader.input(input);
+    match parsed {
+        Some(input) if reader.errors.is_empty() => Ok(input),
+        _ => Err(InputErrors(reader.errors)),
+    }
+}
