@@ -29,9 +29,47 @@ pub enum Derived {
     Failed(String),
 }
 
-/// Checks that a template parses, for input validation.
+/// Checks that a template parses and does not repeat, for input validation.
 pub fn check(template: &str) -> Result<(), String> {
+    if let Some(line) = repetition_line(template) {
+        return Err(format!(
+            "uses the `*` operator at line {line}; it repeats a string or list to any size in one step, \
+             which fuel does not count (MiniJinja even does it while compiling), and a derived key needs no \
+             multiplication"
+        ));
+    }
     environment().template_from_str(template).map(|_| ()).map_err(|error| describe(&error))
+}
+
+/// The line of the first `*` (not `**`) inside a `{{ }}` or `{% %}` block
+/// and outside a string literal. A scan of the text, stricter than MiniJinja's
+/// grammar where they differ, never laxer.
+fn repetition_line(template: &str) -> Option<usize> {
+    let bytes = template.as_bytes();
+    let mut in_block = false;
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (byte, next) = (bytes[i], bytes.get(i + 1).copied());
+        match (in_block, quote) {
+            (false, _) if byte == b'{' && matches!(next, Some(b'{' | b'%')) => {
+                in_block = true;
+                i += 1;
+            }
+            (true, None) if matches!(byte, b'}' | b'%') && next == Some(b'}') => {
+                in_block = false;
+                i += 1;
+            }
+            (true, None) if matches!(byte, b'\'' | b'"') => quote = Some(byte),
+            (true, Some(_)) if byte == b'\\' => i += 1,
+            (true, Some(open)) if byte == open => quote = None,
+            (true, None) if byte == b'*' && next == Some(b'*') => i += 1,
+            (true, None) if byte == b'*' => return Some(1 + bytes[..i].iter().filter(|&&b| b == b'\n').count()),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The top-level names a template reads (not those it sets itself), sorted.
@@ -222,5 +260,16 @@ mod tests {
         let Derived::Failed(message) = evaluate("{{ password | b64decode }}", &keys) else { panic!() };
         assert!(!message.contains("hunter2"), "{message}");
         assert_eq!(check("{{ unclosed").unwrap_err(), "syntax error at line 1");
+    }
+
+    #[test]
+    fn repetition_is_refused_and_everything_else_that_looks_like_it_is_not() {
+        for refused in ["{{ ['s'] * 60 }}", "{{ 'a' ~ 'b' }}\n{% set x = 2 * 3 %}", "{{ x *y }}"] {
+            assert!(check(refused).unwrap_err().starts_with("uses the `*` operator"), "{refused}");
+        }
+        assert_eq!(repetition_line("{{ a }}\n\n{{ b * 2 }}"), Some(3));
+        for accepted in ["a * b {{ x }}", "{{ '*' ~ \"*\" }}", "{{ 2 ** 3 }}", "{# * #}{{ 'it\\'s *' }}"] {
+            assert_eq!(check(accepted), Ok(()), "{accepted}");
+        }
     }
 }

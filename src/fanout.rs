@@ -13,9 +13,11 @@ use serde_json::{Map, Value, json};
 use crate::composite::Composite;
 use crate::diagnostics::Diagnostic;
 use crate::input::{FanOut, Input};
+use crate::metadata::{MAX_ANNOTATION_BYTES, MergedMetadata, ObjectMetadata};
 use crate::names::{KeyName, Namespace, ObjectName};
 use crate::output::{self, secret_object};
 use crate::secret::SecretBytes;
+use crate::secrettype::SecretType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
@@ -58,6 +60,10 @@ pub struct Destination {
     pub mapping: BTreeMap<KeyName, KeyName>,
     /// By destination key; pending keys are absent.
     pub data: BTreeMap<KeyName, SecretBytes>,
+    /// The items' `to.metadata`, merged.
+    pub metadata: ObjectMetadata,
+    /// Opaque unless an item sets `to.type`; ConfigMaps have none.
+    pub secret_type: SecretType,
 }
 
 impl Destination {
@@ -75,14 +81,21 @@ impl Destination {
         format!("{} {}/{}", self.kind, self.namespace, self.name)
     }
 
+    /// Keys its type requires that are still pending: the API server would
+    /// refuse the Secret without them, so it is not composed until they
+    /// arrive. Its readiness, not the XR's, waits.
+    pub fn held_back_for(&self) -> Vec<&'static str> {
+        self.secret_type.required_keys().unmet(|key| self.data.contains_key(key))
+    }
+
     /// The object as it is composed: a Secret of type Opaque, or a
     /// ConfigMap with text data.
     pub fn to_object(&self) -> Map<String, Value> {
-        match self.kind {
+        let mut object = match self.kind {
             Kind::Secret => secret_object(
                 self.namespace.as_str(),
                 self.name.as_str(),
-                "Opaque",
+                self.secret_type.as_str(),
                 self.data.iter().map(|(key, value)| (key.as_str(), value.expose())),
             ),
             Kind::ConfigMap => {
@@ -98,8 +111,19 @@ impl Destination {
                     ("data".to_owned(), Value::Object(data)),
                 ])
             }
-        }
+        };
+        self.metadata.apply_to(&mut object);
+        object
     }
+}
+
+/// A destination while its items are gathered: who set what, so that a
+/// disagreement names both items.
+struct Gathering {
+    destination: Destination,
+    metadata: MergedMetadata,
+    /// The field that set `type`.
+    type_origin: Option<String>,
 }
 
 /// Groups the items into destinations and fills them from `produced`.
@@ -112,7 +136,7 @@ pub fn destinations(
     default_namespace: Option<&Namespace>,
     composite: &Composite,
 ) -> Result<Vec<Destination>, Diagnostic> {
-    let mut destinations: BTreeMap<(Kind, ObjectName), Destination> = BTreeMap::new();
+    let mut gathered: BTreeMap<(Kind, ObjectName), Gathering> = BTreeMap::new();
     for (kind, items) in [(Kind::Secret, &input.secrets), (Kind::ConfigMap, &input.config_maps)] {
         for (index, item) in items.iter().enumerate() {
             let path = format!("{}[{index}].to", kind.field());
@@ -123,51 +147,103 @@ pub fn destinations(
             let namespace = item.to_namespace.as_ref().or(default_namespace).ok_or_else(|| {
                 invalid(format!("{path}.namespace: is required, because the combined secret has no namespace"))
             })?;
-            let destination = destinations.entry((kind, item.to_name.clone())).or_insert_with(|| Destination {
-                kind,
-                name: item.to_name.clone(),
-                namespace: namespace.clone(),
-                mapping: BTreeMap::new(),
-                data: BTreeMap::new(),
+            let gathering = gathered.entry((kind, item.to_name.clone())).or_insert_with(|| Gathering {
+                destination: Destination {
+                    kind,
+                    name: item.to_name.clone(),
+                    namespace: namespace.clone(),
+                    mapping: BTreeMap::new(),
+                    data: BTreeMap::new(),
+                    metadata: ObjectMetadata::default(),
+                    secret_type: SecretType::Opaque,
+                },
+                metadata: MergedMetadata::default(),
+                type_origin: None,
             });
-            add(destination, item, namespace, &path, produced)?;
+            gathering.add(item, namespace, &path, produced)?;
         }
     }
-    let destinations: Vec<Destination> = destinations.into_values().collect();
-    for destination in &destinations {
-        check(destination)?;
-    }
-    Ok(destinations)
+    gathered.into_values().map(Gathering::finish).collect()
 }
 
-fn add(
-    destination: &mut Destination,
-    item: &FanOut,
-    namespace: &Namespace,
-    path: &str,
-    produced: &BTreeMap<KeyName, SecretBytes>,
-) -> Result<(), Diagnostic> {
-    if *namespace != destination.namespace {
-        return Err(invalid(format!(
-            "{path}.namespace: {} {} is already written in namespace {}; one name is one object",
-            destination.kind, destination.name, destination.namespace
-        )));
+impl Gathering {
+    fn add(
+        &mut self,
+        item: &FanOut,
+        namespace: &Namespace,
+        path: &str,
+        produced: &BTreeMap<KeyName, SecretBytes>,
+    ) -> Result<(), Diagnostic> {
+        let destination = &mut self.destination;
+        if *namespace != destination.namespace {
+            return Err(invalid(format!(
+                "{path}.namespace: {} {} is already written in namespace {}; one name is one object",
+                destination.kind, destination.name, destination.namespace
+            )));
+        }
+        if destination.mapping.contains_key(&item.to_key) {
+            return Err(invalid(format!(
+                "cannot write more than one value to {} key {}",
+                destination.label(),
+                item.to_key
+            )));
+        }
+        destination.mapping.insert(item.to_key.clone(), item.key.clone());
+        if let Some(value) = produced.get(&item.key) {
+            destination.data.insert(item.to_key.clone(), value.clone());
+        }
+        self.metadata.add(&item.metadata, &format!("{path}.metadata")).map_err(invalid)?;
+        if let Some(secret_type) = item.secret_type {
+            self.set_type(secret_type, &format!("{path}.type"))?;
+        }
+        Ok(())
     }
-    if destination.mapping.contains_key(&item.to_key) {
-        return Err(invalid(format!(
-            "cannot write more than one value to {} key {}",
-            destination.label(),
-            item.to_key
-        )));
+
+    fn set_type(&mut self, secret_type: SecretType, origin: &str) -> Result<(), Diagnostic> {
+        match &self.type_origin {
+            Some(first) if self.destination.secret_type != secret_type => Err(invalid(format!(
+                "{origin}: {secret_type} differs from {first}, {}, for the same {}",
+                self.destination.secret_type,
+                self.destination.label()
+            ))),
+            Some(_) => Ok(()),
+            None => {
+                self.destination.secret_type = secret_type;
+                self.type_origin = Some(origin.to_owned());
+                Ok(())
+            }
+        }
     }
-    destination.mapping.insert(item.to_key.clone(), item.key.clone());
-    if let Some(value) = produced.get(&item.key) {
-        destination.data.insert(item.to_key.clone(), value.clone());
+
+    /// The merged metadata in place, and the checks that need every item:
+    /// the keys the type requires are written by some item.
+    fn finish(self) -> Result<Destination, Diagnostic> {
+        let mut destination = self.destination;
+        destination.metadata = self.metadata.metadata;
+        let requirement = destination.secret_type.required_keys();
+        let unmet = requirement.unmet(|key| destination.mapping.contains_key(key));
+        if let (false, Some(origin)) = (unmet.is_empty(), &self.type_origin) {
+            return Err(invalid(format!(
+                "{origin}: {} is of type {}, which needs key {}, but no item writes it",
+                destination.label(),
+                destination.secret_type,
+                requirement.describe(&unmet)
+            )));
+        }
+        if destination.metadata.annotation_bytes() > MAX_ANNOTATION_BYTES {
+            return Err(invalid(format!(
+                "{}: its items' annotations hold {} bytes together; Kubernetes allows at most {MAX_ANNOTATION_BYTES}",
+                destination.label(),
+                destination.metadata.annotation_bytes()
+            )));
+        }
+        check(&destination)?;
+        Ok(destination)
     }
-    Ok(())
 }
 
-/// ConfigMap values must be text, and neither kind may exceed 1 MiB.
+/// ConfigMap values must be text, a Docker config JSON, and neither kind
+/// may exceed 1 MiB.
 fn check(destination: &Destination) -> Result<(), Diagnostic> {
     let not_text = |value: &SecretBytes| std::str::from_utf8(value.expose()).is_err();
     if destination.kind == Kind::ConfigMap
@@ -176,6 +252,20 @@ fn check(destination: &Destination) -> Result<(), Diagnostic> {
         return Err(Diagnostic::fatal(
             "InvalidValue",
             format!("{} key {key}: the value is not valid UTF-8, and ConfigMap data must be text", destination.label()),
+        ));
+    }
+    let json_key = destination.secret_type.json_key();
+    if let Some(value) = json_key.and_then(|key| destination.data.get(key))
+        && serde_json::from_slice::<Value>(value.expose()).is_err()
+    {
+        return Err(Diagnostic::fatal(
+            "InvalidValue",
+            format!(
+                "{} key {}: the value is not JSON, and a {} Secret must hold JSON there",
+                destination.label(),
+                json_key.unwrap_or_default(),
+                destination.secret_type
+            ),
         ));
     }
     let size = output::data_size(destination.data.iter().map(|(key, value)| (key.as_str(), value.len())));
@@ -310,5 +400,88 @@ mod tests {
             error.message,
             "ConfigMap apps/certs key ca.crt: the value is not valid UTF-8, and ConfigMap data must be text"
         );
+    }
+
+    #[test]
+    fn items_merge_metadata_and_agree_on_one_type() {
+        let input = input(json!({"secrets": [
+            {"key": "primaryMasterKey", "to": {"name": "creds", "key": "username",
+                "type": "kubernetes.io/basic-auth", "metadata": {"labels": {"team": "db"}}}},
+            {"key": "secondaryMasterKey", "to": {"name": "creds", "key": "password",
+                "metadata": {"labels": {"team": "db"}, "annotations": {"note": "rotated"}}}},
+        ]}));
+        let found =
+            destinations(&input, &produced(&[("primaryMasterKey", b"u")]), Some(&namespace()), &cluster_scoped())
+                .unwrap();
+        let object = found[0].to_object();
+        assert_eq!(object["type"], "kubernetes.io/basic-auth");
+        assert_eq!(object["metadata"]["labels"], json!({"team": "db"}));
+        assert_eq!(object["metadata"]["annotations"], json!({"note": "rotated"}));
+        assert!(found[0].held_back_for().is_empty(), "basic-auth needs username or password, and has username");
+    }
+
+    #[test]
+    fn disagreeing_items_and_unwritten_required_keys_are_input_errors() {
+        let error = |fan_out: Value| {
+            destinations(&input(fan_out), &produced(&[]), Some(&namespace()), &cluster_scoped()).unwrap_err().message
+        };
+        assert_eq!(
+            error(json!({"secrets": [
+                {"key": "cert", "to": {"name": "tls", "key": "tls.crt", "type": "kubernetes.io/tls"}},
+                {"key": "primaryMasterKey", "to": {"name": "tls", "key": "tls.key", "type": "Opaque"}},
+            ]})),
+            "invalid function input: secrets[1].to.type: Opaque differs from secrets[0].to.type, \
+             kubernetes.io/tls, for the same Secret apps/tls"
+        );
+        assert_eq!(
+            error(
+                json!({"secrets": [{"key": "cert", "to": {"name": "tls", "key": "tls.crt", "type": "kubernetes.io/tls"}}]})
+            ),
+            "invalid function input: secrets[0].to.type: Secret apps/tls is of type kubernetes.io/tls, \
+             which needs key tls.key, but no item writes it"
+        );
+        assert_eq!(
+            error(json!({"configMaps": [
+                {"key": "cert", "to": {"name": "info", "key": "a", "metadata": {"labels": {"tier": "1"}}}},
+                {"key": "cert", "to": {"name": "info", "key": "b", "metadata": {"labels": {"tier": "2"}}}},
+            ]})),
+            "invalid function input: configMaps[1].to.metadata.labels[tier]: gives another value than \
+             configMaps[0].to.metadata.labels[tier] for the same object; items that share a destination must agree \
+             on its labels"
+        );
+    }
+
+    #[test]
+    fn a_secret_waits_for_the_keys_its_type_requires() {
+        let input = input(json!({"secrets": [
+            {"key": "cert", "to": {"name": "tls", "key": "tls.crt", "type": "kubernetes.io/tls"}},
+            {"key": "primaryMasterKey", "to": {"name": "tls", "key": "tls.key"}},
+        ]}));
+        let pending =
+            destinations(&input, &produced(&[("cert", b"c")]), Some(&namespace()), &cluster_scoped()).unwrap();
+        assert_eq!(pending[0].held_back_for(), ["tls.key"]);
+        let complete = destinations(
+            &input,
+            &produced(&[("cert", b"c"), ("primaryMasterKey", b"k")]),
+            Some(&namespace()),
+            &cluster_scoped(),
+        )
+        .unwrap();
+        assert!(complete[0].held_back_for().is_empty());
+    }
+
+    #[test]
+    fn a_docker_config_must_be_json() {
+        let input = input(json!({"secrets": [{"key": "cert", "to": {"name": "pull", "key": ".dockerconfigjson",
+            "type": "kubernetes.io/dockerconfigjson"}}]}));
+        let error = destinations(&input, &produced(&[("cert", b"s3cr3t{")]), Some(&namespace()), &cluster_scoped())
+            .unwrap_err();
+        assert_eq!(
+            error.message,
+            "Secret apps/pull key .dockerconfigjson: the value is not JSON, and a kubernetes.io/dockerconfigjson \
+             Secret must hold JSON there"
+        );
+        let ok = destinations(&input, &produced(&[("cert", b"{\"auths\":{}}")]), Some(&namespace()), &cluster_scoped());
+        assert!(ok.is_ok());
     }
 }

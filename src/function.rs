@@ -15,7 +15,7 @@ use crate::aggregate::{ObservedResource, ObservedResources};
 use crate::diagnostics::{Diagnostic, Severity as DiagnosticSeverity};
 use crate::fanout;
 use crate::names::KeyName;
-use crate::output::{self, CONNECTION_SECRET_RESOURCE, Destination};
+use crate::output::{self, Destination};
 use crate::plan::{Plan, plan};
 use crate::protocol::v1::resource_selector::Match;
 use crate::protocol::v1::{
@@ -23,6 +23,7 @@ use crate::protocol::v1::{
     RunFunctionRequest, RunFunctionResponse, Severity, State, Status, Target,
 };
 use crate::protocol::{LazyObject, json_to_struct, struct_to_json};
+use crate::push;
 use crate::readiness::{CONDITION_TYPE, Readiness, TTL_SECONDS};
 use crate::secret::SecretBytes;
 use crate::secretref::{Fetched, SecretId, read_secret};
@@ -38,14 +39,34 @@ pub fn run_function(request: &[u8]) -> Result<Vec<u8>, prost::DecodeError> {
     Ok(wire::encode_response(&passed.chunks, &request.context, &response))
 }
 
+/// [`run_function`] for hosts that expect a response whatever they send
+/// (function-wasm's guest ABI): bytes that are not a request get a FATAL
+/// result saying what did not decode.
+pub fn run_function_or_fatal(request: &[u8]) -> Vec<u8> {
+    run_function(request).unwrap_or_else(|error| {
+        fatal_response(Diagnostic::fatal("MalformedRequest", describe_malformed(&error))).encode_to_vec()
+    })
+}
+
+/// Why bytes are not a request; names the field, never its contents.
+pub fn describe_malformed(error: &prost::DecodeError) -> String {
+    format!("the request is not a protobuf RunFunctionRequest: {}", wire::describe_decode_error(error))
+}
+
 /// [`run_function`] on typed messages, for `render`.
 pub fn respond(request: &RunFunctionRequest) -> RunFunctionResponse {
     run_function(&request.encode_to_vec())
         .and_then(|response| RunFunctionResponse::decode(response.as_slice()))
         .unwrap_or_else(|error| {
-            let fatal = Diagnostic::fatal("FunctionFailed", format!("the function's messages did not decode: {error}"));
-            RunFunctionResponse { results: vec![to_result(&fatal, Target::Composite)], ..Default::default() }
+            fatal_response(Diagnostic::fatal(
+                "FunctionFailed",
+                format!("the function's messages did not decode: {error}"),
+            ))
         })
+}
+
+fn fatal_response(fatal: Diagnostic) -> RunFunctionResponse {
+    RunFunctionResponse { results: vec![to_result(&fatal, Target::Composite)], ..Default::default() }
 }
 
 /// The response, but for the desired state and context that the request
@@ -123,9 +144,10 @@ fn apply(
     let desired = response.desired.get_or_insert_default();
     let missing: Vec<&KeyName> = plan.readiness.iter().flat_map(|readiness| &readiness.missing).collect();
     compose_fan_out(&plan.fan_out, &missing, desired);
+    compose_pushes(&plan.pushes, desired);
     let written = match &plan.destination {
         Destination::Composite => write_to_composite(&plan, earlier_details, desired, waiting),
-        Destination::Secret(location) => write_connection_secret(&plan, location, desired, waiting),
+        Destination::Secret(secret) => write_connection_secret(&plan, secret, desired, waiting),
     };
     for diagnostic in &plan.diagnostics {
         response.results.push(to_result(diagnostic, Target::Composite));
@@ -161,9 +183,10 @@ fn ask_for_secrets(ids: &[SecretId], request: &RequestView, response: &mut RunFu
 }
 
 /// Each fan-out object, Ready unless it copies a required key that is
-/// missing: a Secret has no status of its own to wait for.
+/// missing: a Secret has no status of its own to wait for. A Secret that
+/// still lacks a key its type requires is not composed yet.
 fn compose_fan_out(destinations: &[fanout::Destination], missing: &[&KeyName], desired: &mut State) {
-    for destination in destinations {
+    for destination in destinations.iter().filter(|destination| destination.held_back_for().is_empty()) {
         let holds_missing = destination.sources().iter().any(|source| missing.contains(source));
         let ready = if holds_missing { Ready::False } else { Ready::True };
         let resource = Resource {
@@ -172,6 +195,16 @@ fn compose_fan_out(destinations: &[fanout::Destination], missing: &[&KeyName], d
             ..Default::default()
         };
         desired.resources.insert(destination.resource_name(), resource);
+    }
+}
+
+/// Each PushSecret, Ready as External Secrets last reported it.
+fn compose_pushes(pushes: &[push::Push], desired: &mut State) {
+    for push in pushes {
+        let ready = if push.ready { Ready::True } else { Ready::False };
+        let resource =
+            Resource { resource: Some(json_to_struct(&push.to_object())), ready: ready.into(), ..Default::default() };
+        desired.resources.insert(push.resource_name(), resource);
     }
 }
 
@@ -202,7 +235,7 @@ fn write_to_composite(
 /// unready instead while keys are required.
 fn write_connection_secret(
     plan: &Plan,
-    location: &output::SecretLocation,
+    secret: &output::ComposedSecret,
     desired: &mut State,
     waiting: bool,
 ) -> Result<(), Diagnostic> {
@@ -213,13 +246,13 @@ fn write_connection_secret(
         return Ok(());
     }
     let size = output::data_size(plan.keys.iter().map(|(key, value)| (key.as_str(), value.len())));
-    output::check_size(&format!("Secret {location}"), size)
+    output::check_size(&format!("Secret {}", secret.location), size)
         .map_err(|message| Diagnostic::fatal("SecretTooLarge", message))?;
-    let secret = output::connection_secret(location, &plan.keys);
+    let object = output::connection_secret(secret, &plan.keys);
     let ready = if waiting { Ready::False } else { Ready::True };
     desired.resources.insert(
-        CONNECTION_SECRET_RESOURCE.to_owned(),
-        Resource { resource: Some(json_to_struct(&secret)), ready: ready.into(), ..Default::default() },
+        secret.resource.clone(),
+        Resource { resource: Some(json_to_struct(&object)), ready: ready.into(), ..Default::default() },
     );
     Ok(())
 }

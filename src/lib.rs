@@ -15,16 +15,21 @@ pub mod fanout;
 pub mod fieldpath;
 pub mod function;
 pub mod input;
+pub mod metadata;
 pub mod names;
 pub mod output;
 pub mod plan;
 pub mod protocol;
+pub mod push;
 pub mod readiness;
 pub mod render;
 pub mod secret;
 pub mod secretref;
+pub mod secrettype;
 pub mod spelling;
 pub mod wire;
 
-#[cfg(target_arch = "wasm32")]
+/// Only the component has a WIT world; the wasip1 guest of `wasmfn/` links
+/// the same core without it.
+#[cfg(all(target_arch = "wasm32", target_env = "p2"))]
 mod wit;

@@ -26,6 +26,12 @@ impl fmt::Display for NameError {
 
 impl std::error::Error for NameError {}
 
+impl NameError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
 /// A data key of a Secret or ConfigMap: `[-._a-zA-Z0-9]+`, at most 253
 /// characters, and not `.`, `..` or starting with `..`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

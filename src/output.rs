@@ -9,7 +9,8 @@ use serde_json::{Map, Value, json};
 
 use crate::composite::Composite;
 use crate::input::{Input, Mode};
-use crate::names::{KeyName, Namespace, ObjectName};
+use crate::metadata::ObjectMetadata;
+use crate::names::{KeyName, NameError, Namespace, ObjectName};
 use crate::secret::SecretBytes;
 
 /// The key of the composed connection Secret in `desired.resources`.
@@ -20,6 +21,9 @@ pub const CONNECTION_SECRET_TYPE: &str = "connection.crossplane.io/v1alpha1";
 /// exceed 1 MiB.
 pub const MAX_DATA_BYTES: usize = 1024 * 1024;
 
+/// What `connectionSecretResourceName` substitutes with the XR's name.
+pub const XR_NAME_PLACEHOLDER: &str = "$(xr-name)";
+
 /// Where the combined keys are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
@@ -27,7 +31,52 @@ pub enum Destination {
     /// for legacy XRs.
     Composite,
     /// A composed `v1` Secret.
-    Secret(SecretLocation),
+    Secret(ComposedSecret),
+}
+
+/// The combined Secret as a composed resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposedSecret {
+    /// Its key in `desired.resources`.
+    pub resource: String,
+    pub location: SecretLocation,
+    pub metadata: ObjectMetadata,
+}
+
+/// The combined Secret's key in `desired.resources`, where `$(xr-name)`
+/// stands for the XR's name: `$(xr-name)-connection-secret` takes over the
+/// Secret that function-patch-and-transform composes, so moving a
+/// Composition here neither deletes nor recreates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceNameTemplate(String);
+
+impl ResourceNameTemplate {
+    pub fn new(text: &str) -> Result<Self, NameError> {
+        if text.is_empty() {
+            return Err(NameError::new("must not be empty"));
+        }
+        let literal = text.replace(XR_NAME_PLACEHOLDER, "");
+        if literal.contains("$(") {
+            return Err(NameError::new(format!("substitutes only {XR_NAME_PLACEHOLDER}")));
+        }
+        if let Some(c) = literal.chars().find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
+            return Err(NameError::new(format!(
+                "has {c:?}; a resource name may hold only letters, digits, '-', '_', '.' and {XR_NAME_PLACEHOLDER}"
+            )));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The name for this XR.
+    pub fn resolve(&self, composite: &Composite) -> Result<String, String> {
+        if !self.0.contains(XR_NAME_PLACEHOLDER) {
+            return Ok(self.0.clone());
+        }
+        let xr_name = composite.name.as_deref().ok_or_else(|| {
+            format!("connectionSecretResourceName: uses {XR_NAME_PLACEHOLDER}, but the observed composite has no metadata.name")
+        })?;
+        Ok(self.0.replace(XR_NAME_PLACEHOLDER, xr_name))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +101,18 @@ pub fn destination(input: &Input, composite: &Composite) -> Result<Destination, 
         Mode::Composite => false,
         Mode::Secret => true,
     };
-    if use_secret { secret_location(input, composite).map(Destination::Secret) } else { Ok(Destination::Composite) }
+    if !use_secret {
+        return Ok(Destination::Composite);
+    }
+    let resource = match &input.connection_secret_resource_name {
+        Some(template) => template.resolve(composite)?,
+        None => CONNECTION_SECRET_RESOURCE.to_owned(),
+    };
+    Ok(Destination::Secret(ComposedSecret {
+        resource,
+        location: secret_location(input, composite)?,
+        metadata: input.connection_secret_metadata.clone(),
+    }))
 }
 
 /// Where a combined Secret goes, by the precedence of [`destination`].
@@ -115,13 +175,15 @@ fn default_namespace(input: &Input, composite: &Composite) -> Result<Namespace, 
 }
 
 /// A `v1` Secret of Crossplane's connection-secret type, `data` in base64.
-pub fn connection_secret(location: &SecretLocation, data: &BTreeMap<KeyName, SecretBytes>) -> Map<String, Value> {
-    secret_object(
-        location.namespace.as_str(),
-        location.name.as_str(),
+pub fn connection_secret(secret: &ComposedSecret, data: &BTreeMap<KeyName, SecretBytes>) -> Map<String, Value> {
+    let mut object = secret_object(
+        secret.location.namespace.as_str(),
+        secret.location.name.as_str(),
         CONNECTION_SECRET_TYPE,
         data.iter().map(|(key, value)| (key.as_str(), value.expose())),
-    )
+    );
+    secret.metadata.apply_to(&mut object);
+    object
 }
 
 /// A `v1` Secret as the API server holds it: `data` in base64, keys sorted.
@@ -173,7 +235,7 @@ mod tests {
 
     fn secret_at(input_extra: Value, xr: Value) -> String {
         match destination(&input(input_extra), &composite(xr)).unwrap() {
-            Destination::Secret(location) => location.to_string(),
+            Destination::Secret(secret) => secret.location.to_string(),
             Destination::Composite => "composite".to_owned(),
         }
     }
@@ -230,19 +292,47 @@ mod tests {
     }
 
     #[test]
-    fn builds_a_connection_secret_with_base64_data() {
-        let location =
-            SecretLocation { name: ObjectName::new("app-db").unwrap(), namespace: Namespace::new("default").unwrap() };
+    fn builds_a_connection_secret_with_base64_data_and_its_metadata() {
+        let input = input(json!({"connectionSecretMetadata": {
+            "labels": {"app.kubernetes.io/name": "db"}, "annotations": {"note": "n"}}}));
+        let xr = json!({"metadata": {"name": "xr", "namespace": "default"}, "spec": {"crossplane": {}}});
+        let Destination::Secret(secret) = destination(&input, &composite(xr)).unwrap() else { panic!("not a Secret") };
         let data = BTreeMap::from([(KeyName::new("password").unwrap(), SecretBytes::new(b"\x00\xffpw".to_vec()))]);
         assert_eq!(
-            Value::Object(connection_secret(&location, &data)),
+            Value::Object(connection_secret(&secret, &data)),
             json!({
                 "apiVersion": "v1", "kind": "Secret",
-                "metadata": {"name": "app-db", "namespace": "default"},
+                "metadata": {"name": "xr-connection", "namespace": "default",
+                    "labels": {"app.kubernetes.io/name": "db"}, "annotations": {"note": "n"}},
                 "type": "connection.crossplane.io/v1alpha1",
                 "data": {"password": "AP9wdw=="},
             })
         );
+    }
+
+    #[test]
+    fn the_resource_name_defaults_and_can_follow_the_xr_name() {
+        let xr = json!({"metadata": {"name": "my-db", "namespace": "default"}, "spec": {"crossplane": {}}});
+        let resource = |extra: Value| match destination(&input(extra), &composite(xr.clone())).unwrap() {
+            Destination::Secret(secret) => secret.resource,
+            Destination::Composite => unreachable!("a modern XR composes a Secret"),
+        };
+        assert_eq!(resource(json!({})), "connection-secret");
+        assert_eq!(
+            resource(json!({"connectionSecretResourceName": "$(xr-name)-connection-secret"})),
+            "my-db-connection-secret"
+        );
+        assert_eq!(resource(json!({"connectionSecretResourceName": "db-secret"})), "db-secret");
+        for (bad, problem) in [
+            ("", "must not be empty"),
+            ("$(xr-uid)-s", "substitutes only $(xr-name)"),
+            ("a/b", "has '/'; a resource name may hold only letters, digits, '-', '_', '.' and $(xr-name)"),
+        ] {
+            assert_eq!(ResourceNameTemplate::new(bad).unwrap_err().to_string(), problem, "{bad:?}");
+        }
+        let nameless = json!({"metadata": {"namespace": "default"}, "spec": {"crossplane": {}}});
+        let template = ResourceNameTemplate::new("$(xr-name)-connection-secret").unwrap();
+        assert!(template.resolve(&composite(nameless)).unwrap_err().contains("no metadata.name"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::input::{self, API_VERSION, KIND};
 use crate::names::KeyName;
 use crate::names::Namespace;
 use crate::output::{self, Destination};
+use crate::push;
 use crate::readiness::{self, Readiness};
 use crate::secret::SecretBytes;
 use crate::secretref::{ExistingSecrets, Fetched, SecretId};
@@ -29,6 +30,8 @@ pub struct Plan {
     pub requirements: Vec<SecretId>,
     /// Fan-out Secrets and ConfigMaps.
     pub fan_out: Vec<fanout::Destination>,
+    /// External Secrets PushSecrets.
+    pub pushes: Vec<push::Push>,
     /// Warnings and notes; never FATAL (those end planning).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -61,7 +64,22 @@ pub fn plan(
     }
     let fan_out_namespace = output::secret_location(&input, &composite).ok().map(|location| location.namespace);
     let fan_out = fanout::destinations(&input, &aggregate.produced, fan_out_namespace.as_ref(), &composite)?;
+    let pushes = push::pushes(&input, &destination, &fan_out, resources).map_err(invalid_input)?;
+    if let Destination::Secret(secret) = &destination {
+        let others = fan_out
+            .iter()
+            .map(|object| (object.resource_name(), format!("fan-out {} {}", object.kind, object.name)))
+            .chain(pushes.iter().map(|push| (push.resource_name(), format!("PushSecret {}", push.name))));
+        if let Some((_, clash)) = others.into_iter().find(|(name, _)| *name == secret.resource) {
+            return Err(invalid_input(format!(
+                "connectionSecretResourceName: {} is also the resource name of the {clash}; \
+                 each composed resource needs its own",
+                secret.resource
+            )));
+        }
+    }
     let mut diagnostics = aggregate::conflicts(&input);
+    diagnostics.extend(unused_secret_settings(&input, &destination));
     diagnostics.extend(allowlist::unproducible_keys(&input));
     diagnostics.extend(existing.problems(&input));
     Ok(Plan {
@@ -70,8 +88,36 @@ pub fn plan(
         readiness: readiness::evaluate(&input, &aggregate.produced),
         requirements: existing.ids().cloned().collect(),
         fan_out,
+        pushes,
         diagnostics,
     })
+}
+
+/// In mode Composite Crossplane writes the XR's Secret itself, so what the
+/// input says about the composed Secret cannot apply; say so rather than
+/// drop it in silence.
+fn unused_secret_settings(input: &input::Input, destination: &Destination) -> Vec<Diagnostic> {
+    if *destination != Destination::Composite {
+        return Vec::new();
+    }
+    let unused = [
+        ("connectionSecretMetadata", !input.connection_secret_metadata.is_empty()),
+        ("connectionSecretResourceName", input.connection_secret_resource_name.is_some()),
+    ];
+    unused
+        .into_iter()
+        .filter(|(_, set)| *set)
+        .map(|(field, _)| {
+            Diagnostic::warning(
+                "SettingNotApplied",
+                format!(
+                    "{field} is not applied: the connection details go to desired.composite (mode Composite, \
+                     or Auto for a legacy XR), and Crossplane writes that Secret itself; use mode Secret to \
+                     compose it"
+                ),
+            )
+        })
+        .collect()
 }
 
 fn invalid_input(message: String) -> Diagnostic {

@@ -14,10 +14,7 @@ impl function_runner::Guest for Component {
     fn run_function(request: Vec<u8>) -> Result<Vec<u8>, function_runner::Error> {
         crate::function::run_function(&request).map_err(|error| function_runner::Error {
             kind: ErrorKind::MalformedRequest,
-            message: format!(
-                "the request is not a protobuf RunFunctionRequest: {}",
-                crate::wire::describe_decode_error(&error)
-            ),
+            message: crate::function::describe_malformed(&error),
         })
     }
 }

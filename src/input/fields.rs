@@ -7,13 +7,16 @@ use serde_json::{Map, Value};
 
 use super::reader::{ANY_FIELDS, Path, Reader};
 use super::{
-    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, RequiredKeys, ResourceEntry, SecretKeyRef,
-    SecretRef, Source,
+    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, PushSecretSpec, RequiredKeys, ResourceEntry,
+    SecretKeyRef, SecretRef, Source, StoreKind,
 };
 use crate::derive;
 use crate::fieldpath::FieldPath;
-use crate::names::{KeyName, Namespace, ObjectName};
+use crate::metadata::{LabelValue, MAX_ANNOTATION_BYTES, MetadataKey, ObjectMetadata};
+use crate::names::{KeyName, NameError, Namespace, ObjectName};
+use crate::output::ResourceNameTemplate;
 use crate::secret::SecretBytes;
+use crate::secrettype::SecretType;
 
 const TOP_LEVEL_FIELDS: &[&str] = &[
     "apiVersion",
@@ -28,7 +31,12 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
     "derived",
     "secrets",
     "configMaps",
+    "connectionSecretMetadata",
+    "connectionSecretResourceName",
+    "pushSecrets",
 ];
+const PUSH_SECRET_FIELDS: &[&str] =
+    &["name", "secret", "store", "remoteKey", "keys", "refreshInterval", "updatePolicy", "deletionPolicy"];
 /// For objects whose fields are not ours to check.
 const DETAIL_FIELDS: &[&str] =
     &["name", "type", "value", "fromConnectionSecretKey", "fromFieldPath", "fromSecretKeyRef"];
@@ -55,8 +63,14 @@ impl Reader {
         let mode = self.mode(map.get("mode"), &root.field("mode"));
         let required_keys = self.readiness(map.get("readiness"), &root.field("readiness"));
         let derived = self.derived(map.get("derived"), &root.field("derived"));
-        let secrets = self.fan_outs(map.get("secrets"), &root.field("secrets"));
-        let config_maps = self.fan_outs(map.get("configMaps"), &root.field("configMaps"));
+        let secrets = self.fan_outs(map.get("secrets"), &root.field("secrets"), FanOutKind::Secret);
+        let config_maps = self.fan_outs(map.get("configMaps"), &root.field("configMaps"), FanOutKind::ConfigMap);
+        let connection_secret_metadata =
+            self.metadata(map.get("connectionSecretMetadata"), &root.field("connectionSecretMetadata"));
+        let connection_secret_resource_name = map
+            .get("connectionSecretResourceName")
+            .and_then(|v| self.name(v, &root.field("connectionSecretResourceName"), ResourceNameTemplate::new));
+        let push_secrets = self.list(map.get("pushSecrets"), &root.field("pushSecrets"), Self::push_secret);
         let input = Input {
             resources,
             connection_secret_keys,
@@ -67,6 +81,9 @@ impl Reader {
             derived,
             secrets,
             config_maps,
+            connection_secret_metadata,
+            connection_secret_resource_name,
+            push_secrets,
         };
         self.references_are_declared(&input, &root);
         Some(input)
@@ -95,11 +112,11 @@ impl Reader {
         Some(DerivedKey { name: name?, template: template.to_owned() })
     }
 
-    fn fan_outs(&mut self, value: Option<&Value>, path: &Path) -> Vec<FanOut> {
-        self.list(value, path, Self::fan_out)
+    fn fan_outs(&mut self, value: Option<&Value>, path: &Path, kind: FanOutKind) -> Vec<FanOut> {
+        self.list(value, path, |reader, item, item_path| reader.fan_out(item, item_path, kind))
     }
 
-    fn fan_out(&mut self, item: &Value, path: &Path) -> Option<FanOut> {
+    fn fan_out(&mut self, item: &Value, path: &Path, kind: FanOutKind) -> Option<FanOut> {
         let map = self.object(item, path, &["key", "to"])?;
         let key = self.required_name(map, path, "key", KeyName::new);
         let to_path = path.field("to");
@@ -107,16 +124,129 @@ impl Reader {
             self.fail(&to_path, "is required: the destination's name and key");
             return None;
         };
-        let to = self.object(to, &to_path, &["name", "key", "namespace"])?;
+        let to = self.object(to, &to_path, kind.destination_fields())?;
         let to_name = self.required_name(to, &to_path, "name", ObjectName::new);
         let to_key = to.get("key").map(|v| self.name(v, &to_path.field("key"), KeyName::new));
         let to_namespace = to.get("namespace").and_then(|v| self.name(v, &to_path.field("namespace"), Namespace::new));
+        let metadata = self.metadata(to.get("metadata"), &to_path.field("metadata"));
+        let secret_type = to.get("type").and_then(|v| self.secret_type(v, &to_path.field("type")));
         let key = key?;
         let to_key = match to_key {
             Some(parsed) => parsed?,
             None => key.clone(),
         };
-        Some(FanOut { key, to_name: to_name?, to_key, to_namespace })
+        Some(FanOut { key, to_name: to_name?, to_key, to_namespace, metadata, secret_type })
+    }
+
+    fn push_secret(&mut self, item: &Value, path: &Path) -> Option<PushSecretSpec> {
+        let map = self.object(item, path, PUSH_SECRET_FIELDS)?;
+        let name = map.get("name").and_then(|v| self.name(v, &path.field("name"), ObjectName::new));
+        let secret = map.get("secret").and_then(|v| self.name(v, &path.field("secret"), ObjectName::new));
+        let store = self.store(map.get("store"), &path.field("store"));
+        let remote_key = self.required_text(map, path, "remoteKey", "where the keys land in the store");
+        let keys = self.key_list(map.get("keys"), &path.field("keys"));
+        let refresh_interval =
+            map.get("refreshInterval").and_then(|v| self.duration(v, &path.field("refreshInterval")));
+        let update_policy =
+            self.one_of(map.get("updatePolicy"), &path.field("updatePolicy"), &["Replace", "IfNotExists"]);
+        let deletion_policy =
+            self.one_of(map.get("deletionPolicy"), &path.field("deletionPolicy"), &["Delete", "None"]);
+        let (store_name, store_kind) = store?;
+        Some(PushSecretSpec {
+            name,
+            secret,
+            store_name,
+            store_kind,
+            remote_key: remote_key?.to_owned(),
+            keys,
+            refresh_interval,
+            update_policy,
+            deletion_policy,
+        })
+    }
+
+    fn store(&mut self, value: Option<&Value>, path: &Path) -> Option<(ObjectName, StoreKind)> {
+        let Some(value) = value else {
+            self.fail(path, "is required: the name and kind of the SecretStore or ClusterSecretStore");
+            return None;
+        };
+        let map = self.object(value, path, &["name", "kind"])?;
+        let name = self.required_name(map, path, "name", ObjectName::new);
+        let kind = match self.one_of(map.get("kind"), &path.field("kind"), &["SecretStore", "ClusterSecretStore"]) {
+            Some("ClusterSecretStore") => StoreKind::ClusterSecretStore,
+            _ => StoreKind::SecretStore,
+        };
+        Some((name?, kind))
+    }
+
+    /// An optional string that must be one of `allowed`.
+    fn one_of(&mut self, value: Option<&Value>, path: &Path, allowed: &[&'static str]) -> Option<&'static str> {
+        let text = self.string(value?, path)?;
+        let found = allowed.iter().copied().find(|candidate| *candidate == text);
+        if found.is_none() {
+            self.fail(path, format!("must be one of {}", allowed.join(", ")));
+        }
+        found
+    }
+
+    /// A Go duration as ESO reads it: `1h`, `30m`, `1h30m0s`.
+    fn duration(&mut self, value: &Value, path: &Path) -> Option<String> {
+        let text = self.string(value, path)?;
+        if is_go_duration(text) {
+            Some(text.to_owned())
+        } else {
+            self.fail(path, "must be a duration such as 1h, 30m or 1h30m0s");
+            None
+        }
+    }
+
+    fn secret_type(&mut self, value: &Value, path: &Path) -> Option<SecretType> {
+        let parsed = SecretType::parse(self.string(value, path)?);
+        if parsed.is_none() {
+            let names: Vec<_> = SecretType::ALL.iter().map(|kind| kind.as_str()).collect();
+            self.fail(path, format!("must be one of {}", names.join(", ")));
+        }
+        parsed
+    }
+
+    /// `{labels, annotations}`, each a map of names to strings, checked as
+    /// the API server checks them.
+    fn metadata(&mut self, value: Option<&Value>, path: &Path) -> ObjectMetadata {
+        let Some(map) = value.and_then(|v| self.object(v, path, &["labels", "annotations"])) else {
+            return ObjectMetadata::default();
+        };
+        let labels = self.string_map(map.get("labels"), &path.field("labels"), LabelValue::new);
+        let annotations = self.string_map(map.get("annotations"), &path.field("annotations"), |v| Ok(v.to_owned()));
+        let metadata = ObjectMetadata { labels, annotations };
+        if metadata.annotation_bytes() > MAX_ANNOTATION_BYTES {
+            self.fail(
+                &path.field("annotations"),
+                format!(
+                    "hold {} bytes; Kubernetes allows at most {MAX_ANNOTATION_BYTES} (256 KiB) per object",
+                    metadata.annotation_bytes()
+                ),
+            );
+        }
+        metadata
+    }
+
+    fn string_map<T>(
+        &mut self,
+        value: Option<&Value>,
+        path: &Path,
+        make: fn(&str) -> Result<T, NameError>,
+    ) -> BTreeMap<MetadataKey, T> {
+        let Some(map) = value.and_then(|v| self.object(v, path, ANY_FIELDS)) else { return BTreeMap::new() };
+        let mut entries = BTreeMap::new();
+        for (name, value) in map {
+            let entry_path = path.key(name);
+            let key = MetadataKey::new(name).map_err(|error| self.fail(&entry_path, error.to_string())).ok();
+            let value = self.name(value, &entry_path, make);
+            if let (Some(key), Some(value)) = (key, value) {
+                entries.insert(key, value);
+            }
+        }
+        entries
     }
 
     fn resources(&mut self, value: Option<&Value>, path: &Path) -> Vec<ResourceEntry> {
@@ -264,6 +394,44 @@ impl Reader {
                 let keys = self.key_list(Some(list), &keys_path);
                 if keys.is_empty() { RequiredKeys::None } else { RequiredKeys::Keys(keys) }
             }
+        }
+    }
+}
+
+/// One or more numbers, each with a unit of Go's `time.ParseDuration`.
+fn is_go_duration(text: &str) -> bool {
+    const UNITS: [&str; 7] = ["ns", "us", "µs", "ms", "s", "m", "h"];
+    let mut rest = text;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if digits == 0 || rest[..digits].parse::<f64>().is_err() {
+            return false;
+        }
+        rest = &rest[digits..];
+        // Longest unit first, so `ms` is not read as `m` then `s`.
+        let Some(unit) = UNITS.iter().filter(|unit| rest.starts_with(**unit)).max_by_key(|unit| unit.len()) else {
+            return false;
+        };
+        rest = &rest[unit.len()..];
+    }
+    true
+}
+
+/// Which list a fan-out item is in: only Secrets have a `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FanOutKind {
+    Secret,
+    ConfigMap,
+}
+
+impl FanOutKind {
+    fn destination_fields(self) -> &'static [&'static str] {
+        match self {
+            Self::Secret => &["name", "key", "namespace", "metadata", "type"],
+            Self::ConfigMap => &["name", "key", "namespace", "metadata"],
         }
     }
 }

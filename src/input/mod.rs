@@ -16,8 +16,11 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::fieldpath::FieldPath;
+use crate::metadata::ObjectMetadata;
 use crate::names::{KeyName, Namespace, ObjectName};
+use crate::output::ResourceNameTemplate;
 use crate::secret::SecretBytes;
+use crate::secrettype::SecretType;
 
 pub const API_VERSION: &str = "connection.fn.crossplane.io/v1beta1";
 pub const KIND: &str = "ConnectionDetails";
@@ -37,6 +40,49 @@ pub struct Input {
     pub secrets: Vec<FanOut>,
     /// The same into ConfigMaps.
     pub config_maps: Vec<FanOut>,
+    /// Labels and annotations of the combined Secret.
+    pub connection_secret_metadata: ObjectMetadata,
+    /// The combined Secret's key in `desired.resources`, when not the
+    /// default `connection-secret`.
+    pub connection_secret_resource_name: Option<ResourceNameTemplate>,
+    /// External Secrets `PushSecret`s copying written Secrets to a store.
+    pub push_secrets: Vec<PushSecretSpec>,
+}
+
+/// One `pushSecrets[]` item: keys of a Secret this step writes, pushed by
+/// External Secrets Operator to a SecretStore or ClusterSecretStore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushSecretSpec {
+    /// The PushSecret's name; defaults to `<secret>-<store>`.
+    pub name: Option<ObjectName>,
+    /// The Secret pushed; `None` is the combined Secret.
+    pub secret: Option<ObjectName>,
+    pub store_name: ObjectName,
+    pub store_kind: StoreKind,
+    /// Where the keys land in the store: one remote object, a property per key.
+    pub remote_key: String,
+    /// Empty pushes every key of the Secret.
+    pub keys: Vec<KeyName>,
+    /// Passed through to ESO, checked only for shape.
+    pub refresh_interval: Option<String>,
+    pub update_policy: Option<&'static str>,
+    pub deletion_policy: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreKind {
+    #[default]
+    SecretStore,
+    ClusterSecretStore,
+}
+
+impl StoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SecretStore => "SecretStore",
+            Self::ClusterSecretStore => "ClusterSecretStore",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +100,11 @@ pub struct FanOut {
     pub to_name: ObjectName,
     pub to_key: KeyName,
     pub to_namespace: Option<Namespace>,
+    /// `to.metadata`: merged with the other items of the same destination.
+    pub metadata: ObjectMetadata,
+    /// `to.type`, Secrets only; `None` leaves it to the other items of the
+    /// same destination, else Opaque.
+    pub secret_type: Option<SecretType>,
 }
 
 /// `fromSecretKeyRef`: a key of an existing Secret.

@@ -22,6 +22,11 @@ impl Path {
     pub(super) fn index(&self, index: usize) -> Path {
         Path(format!("{}[{index}]", self.0))
     }
+
+    /// A map entry whose name may hold dots or slashes: `labels[app.kubernetes.io/name]`.
+    pub(super) fn key(&self, name: &str) -> Path {
+        Path(format!("{}[{name}]", self.0))
+    }
 }
 
 #[derive(Default)]
@@ -104,6 +109,28 @@ impl Reader {
                 self.fail(&path.field(field), "is required");
                 None
             }
+        }
+    }
+
+    /// A string that must be there and not be empty; `what` says what it is for.
+    pub(super) fn required_text<'v>(
+        &mut self,
+        map: &'v Map<String, Value>,
+        path: &Path,
+        field: &str,
+        what: &str,
+    ) -> Option<&'v str> {
+        let path = path.field(field);
+        let Some(value) = map.get(field) else {
+            self.fail(&path, format!("is required: {what}"));
+            return None;
+        };
+        match self.string(value, &path)? {
+            "" => {
+                self.fail(&path, "must not be empty");
+                None
+            }
+            text => Some(text),
         }
     }
 

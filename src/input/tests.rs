@@ -88,7 +88,7 @@ fn reports_every_problem_with_its_field_path() {
         "typo": 1,
     }));
     let expected = [
-        "typo: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness, derived, secrets, configMaps",
+        "typo: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness, derived, secrets, configMaps, connectionSecretMetadata, connectionSecretResourceName, pushSecrets",
         "apiVersion: must be connection.fn.crossplane.io/v1beta1",
         "kind: must be ConnectionDetails",
         "resources[1].connectionDetails[0].name: must not be empty",
@@ -201,4 +201,85 @@ fn declared_keys_carry_their_source_labels() {
     .unwrap();
     let declared: Vec<_> = input.declared_keys().map(|(k, l)| format!("{k} <- {l}")).collect();
     assert_eq!(declared, ["username <- resources[0] key", "key2-user <- resources[1] key2"]);
+}
+
+#[test]
+fn parses_metadata_types_and_the_resource_name() {
+    let input = parse(&minimal(json!({
+        "resources": [{"name": "cert", "connectionDetails": [
+            {"fromConnectionSecretKey": "tls.crt"}, {"fromConnectionSecretKey": "tls.key"}]}],
+        "connectionSecretMetadata": {"labels": {"app.kubernetes.io/name": "db", "tier": ""},
+                                     "annotations": {"backup.velero.io/backup-volumes": "any text / at all"}},
+        "connectionSecretResourceName": "$(xr-name)-connection-secret",
+        "secrets": [{"key": "tls.crt", "to": {"name": "tls", "type": "kubernetes.io/tls",
+                                              "metadata": {"labels": {"team": "db"}}}}],
+        "configMaps": [{"key": "tls.crt", "to": {"name": "ca", "metadata": {"annotations": {"note": "public"}}}}],
+    })))
+    .unwrap();
+    let labels: Vec<_> = input.connection_secret_metadata.labels.keys().map(|key| key.as_str()).collect();
+    assert_eq!(labels, ["app.kubernetes.io/name", "tier"]);
+    assert_eq!(input.connection_secret_metadata.annotations.len(), 1);
+    assert!(input.connection_secret_resource_name.is_some());
+    assert_eq!(input.secrets[0].secret_type, Some(crate::secrettype::SecretType::Tls));
+    assert_eq!(input.secrets[0].metadata.labels.len(), 1);
+    assert_eq!(input.config_maps[0].secret_type, None);
+    assert_eq!(input.config_maps[0].metadata.annotations.len(), 1);
+}
+
+#[test]
+fn bad_metadata_and_types_name_their_fields() {
+    let found = errors(minimal(json!({
+        "resources": [{"name": "r", "connectionDetails": [{"fromConnectionSecretKey": "k"}]}],
+        "connectionSecretMetadata": {"labels": {"Team Name": "x", "ok": "not ok!", "n": 5},
+                                     "annotations": {"a/b/c": "v", "Example.com/x": "v", "big": "x".repeat(300_000)}, "owner": "me"},
+        "connectionSecretResourceName": "$(xr.name)",
+        "secrets": [{"key": "k", "to": {"name": "s", "type": "kubernetes.io/magic"}}],
+        "configMaps": [{"key": "k", "to": {"name": "c", "type": "Opaque"}}],
+    })));
+    assert_eq!(
+        found,
+        [
+            "secrets[0].to.type: must be one of Opaque, kubernetes.io/basic-auth, kubernetes.io/tls, kubernetes.io/ssh-auth, kubernetes.io/dockerconfigjson",
+            "configMaps[0].to.type: unknown field; expected one of name, key, namespace, metadata",
+            "connectionSecretMetadata.owner: unknown field; expected one of labels, annotations",
+            "connectionSecretMetadata.labels[Team Name]: the name part has ' ' at position 4; only letters, digits, '-', '_' and '.' are allowed",
+            "connectionSecretMetadata.labels[n]: must be a string, not a number",
+            "connectionSecretMetadata.labels[ok]: a label value has ' ' at position 3; only letters, digits, '-', '_' and '.' are allowed",
+            "connectionSecretMetadata.annotations[Example.com/x]: has a prefix that is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most 253 characters) before its '/'",
+            "connectionSecretMetadata.annotations[a/b/c]: the name part has '/' at position 1; only letters, digits, '-', '_' and '.' are allowed",
+            "connectionSecretMetadata.annotations: hold 300003 bytes; Kubernetes allows at most 262144 (256 KiB) per object",
+            "connectionSecretResourceName: substitutes only $(xr-name)",
+        ]
+    );
+}
+
+#[test]
+fn parses_push_secrets_and_names_what_is_wrong() {
+    let input = parse(&minimal(json!({"pushSecrets": [
+        {"store": {"name": "vault"}, "remoteKey": "apps/db"},
+        {"name": "p", "secret": "admin", "store": {"name": "aws", "kind": "ClusterSecretStore"}, "remoteKey": "k",
+         "keys": ["pw"], "refreshInterval": "1h30m", "updatePolicy": "IfNotExists", "deletionPolicy": "None"},
+    ]})))
+    .unwrap();
+    assert_eq!(input.push_secrets[0].store_kind, StoreKind::SecretStore);
+    assert_eq!(input.push_secrets[1].store_kind, StoreKind::ClusterSecretStore);
+    assert_eq!(input.push_secrets[1].refresh_interval.as_deref(), Some("1h30m"));
+    assert_eq!(input.push_secrets[1].update_policy, Some("IfNotExists"));
+    let found = errors(minimal(json!({"pushSecrets": [
+        {"store": {"kind": "Vault"}, "remoteKey": "", "refreshInterval": "1 hour", "updatePolicy": "Always"},
+        {"remoteKey": "k", "deletionPolicy": "Retain", "storeRef": {}},
+    ]})));
+    assert_eq!(
+        found,
+        [
+            "pushSecrets[0].store.name: is required",
+            "pushSecrets[0].store.kind: must be one of SecretStore, ClusterSecretStore",
+            "pushSecrets[0].remoteKey: must not be empty",
+            "pushSecrets[0].refreshInterval: must be a duration such as 1h, 30m or 1h30m0s",
+            "pushSecrets[0].updatePolicy: must be one of Replace, IfNotExists",
+            "pushSecrets[1].storeRef: unknown field; expected one of name, secret, store, remoteKey, keys, refreshInterval, updatePolicy, deletionPolicy",
+            "pushSecrets[1].store: is required: the name and kind of the SecretStore or ClusterSecretStore",
+            "pushSecrets[1].deletionPolicy: must be one of Delete, None",
+        ]
+    );
 }

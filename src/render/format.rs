@@ -87,6 +87,15 @@ fn table(output: &Output) -> String {
         });
         columns(&mut text, &["NAMESPACE", "NAME", "DATA"], rows.collect());
     }
+    let pushes: Vec<&Map<String, Value>> = output.objects.iter().filter(|o| kind(o) == "PushSecret").collect();
+    if !pushes.is_empty() {
+        separate(&mut text);
+        columns(
+            &mut text,
+            &["NAMESPACE", "PUSHSECRET", "SECRET", "STORE", "KEYS"],
+            pushes.iter().map(|p| push_row(p)).collect(),
+        );
+    }
     for object in secrets.iter().chain(&config_maps) {
         separate(&mut text);
         describe(&mut text, object);
@@ -107,6 +116,16 @@ fn table(output: &Output) -> String {
         readiness_table(&mut text, readiness);
     }
     text
+}
+
+/// Which Secret a PushSecret pushes, where to, and how many keys.
+fn push_row(push: &Map<String, Value>) -> Vec<String> {
+    let (namespace, name) = namespaced_name(push.get("metadata"));
+    let spec = push.get("spec");
+    let text = |pointer: &str| spec.and_then(|s| s.pointer(pointer)).and_then(Value::as_str).unwrap_or_default();
+    let store = format!("{}/{}", text("/secretStoreRefs/0/kind"), text("/secretStoreRefs/0/name"));
+    let keys = spec.and_then(|s| s.get("data")).and_then(Value::as_array).map_or(0, Vec::len);
+    vec![namespace, name, text("/selector/secret/name").to_owned(), store, keys.to_string()]
 }
 
 /// A STEP column only when some result names its step, as kubectl leaves

@@ -12,12 +12,13 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::documents::{Document, RenderError};
-use super::observed::namespaced_name;
+use super::observed::{RESOURCE_NAME_ANNOTATION, namespaced_name};
 use crate::composite::Composite;
 use crate::diagnostics::Diagnostic;
 use crate::output::{CONNECTION_SECRET_TYPE, secret_object};
 use crate::protocol::struct_to_json;
 use crate::protocol::v1::RunFunctionResponse;
+use crate::push;
 use crate::spelling;
 
 /// Gives a legacy XR without a `spec.writeConnectionSecretToRef` the one
@@ -46,7 +47,8 @@ pub fn configure_composite(xr: &mut Document, secrets_namespace: Option<&str>) -
 
 #[derive(Debug, Default)]
 pub struct Published {
-    /// Secrets, then ConfigMaps, each sorted by namespace and name.
+    /// Secrets, then ConfigMaps, then PushSecrets, each sorted by
+    /// namespace and name.
     pub objects: Vec<Map<String, Value>>,
     /// What render itself has to say about publishing.
     pub diagnostics: Vec<Diagnostic>,
@@ -79,10 +81,7 @@ pub fn publish(
         publish_legacy(xr, claim, xrd, details, &mut published);
     }
     published.objects.extend(composed_objects(response, composite.namespace.as_deref()));
-    published.objects.sort_by_cached_key(|object| {
-        let kind_rank = u8::from(object.get("kind").and_then(Value::as_str) != Some("Secret"));
-        (kind_rank, namespaced_name(object.get("metadata")))
-    });
+    published.objects.sort_by_cached_key(|object| (kind_rank(object), namespaced_name(object.get("metadata"))));
     published.objects.dedup();
     published
 }
@@ -140,21 +139,36 @@ fn unproduced_xrd_keys(allowed: &[&str], details: &BTreeMap<String, Vec<u8>>) ->
         .collect()
 }
 
-/// Desired Secrets and ConfigMaps, in the XR's namespace unless they name one.
+/// The kinds render shows, in the order it shows them; `None` for others.
+fn kind_rank(object: &Map<String, Value>) -> Option<u8> {
+    let api_version = object.get("apiVersion").and_then(Value::as_str)?;
+    match (api_version, object.get("kind").and_then(Value::as_str)?) {
+        ("v1", "Secret") => Some(0),
+        ("v1", "ConfigMap") => Some(1),
+        (push::API_VERSION, push::KIND) => Some(2),
+        _ => None,
+    }
+}
+
+/// Desired Secrets, ConfigMaps and PushSecrets, in the XR's namespace unless they name
+/// one, each annotated with its key in `desired.resources` as Crossplane
+/// annotates what it composes: the key decides which object Crossplane
+/// keeps, so moving between functions must keep it.
 fn composed_objects(response: &RunFunctionResponse, xr_namespace: Option<&str>) -> Vec<Map<String, Value>> {
     let desired = response.desired.as_ref().map(|desired| &desired.resources);
     desired
         .into_iter()
         .flatten()
-        .filter_map(|(_, resource)| {
+        .filter_map(|(resource_name, resource)| {
             let Value::Object(mut object) = struct_to_json(resource.resource.as_ref()?) else { return None };
-            let kind = object.get("kind").and_then(Value::as_str)?;
-            let is_core = object.get("apiVersion").and_then(Value::as_str) == Some("v1");
-            if !(is_core && matches!(kind, "Secret" | "ConfigMap")) {
-                return None;
-            }
-            if let (Some(namespace), Some(Value::Object(metadata))) = (xr_namespace, object.get_mut("metadata")) {
+            kind_rank(&object)?;
+            let Some(Value::Object(metadata)) = object.get_mut("metadata") else { return Some(object) };
+            if let Some(namespace) = xr_namespace {
                 metadata.entry("namespace").or_insert_with(|| json!(namespace));
+            }
+            let annotations = metadata.entry("annotations").or_insert_with(|| json!({}));
+            if let Some(annotations) = annotations.as_object_mut() {
+                annotations.insert(RESOURCE_NAME_ANNOTATION.to_owned(), json!(resource_name));
             }
             Some(object)
         })

@@ -96,6 +96,12 @@ fn with_value(fields: Value) -> Value {
     input(fields)
 }
 
+/// A template whose every step multiplies its text by eight: one fuel unit
+/// each, a gigabyte by the ninth, so only the sandbox's limits end it.
+fn growing_template() -> String {
+    format!("{{{{ 'aaaaaaaa'{} }}}}", " | replace('a', 'aaaaaaaa')".repeat(9))
+}
+
 /// (case, whether the XR is namespaced)
 fn input_cases() -> Vec<Case<(Value, bool)>> {
     let db = |details: Value| json!({"resources": [{"name": "db", "connectionDetails": details}]});
@@ -155,11 +161,16 @@ fn input_cases() -> Vec<Case<(Value, bool)>> {
             "derived[0]",
             with_value(json!({"derived": [{"name": "url", "template": "{{ nothing_produces_this }}"}]})),
         ),
+        invalid(
+            "input-template-repetition",
+            "derived[0].template",
+            with_value(json!({"derived": [{"name": "big", "template": "{{ ['s'] * 60 * 66669 }}"}]})),
+        ),
         case(
-            "input-template-bomb",
+            "input-template-growth",
             "stopped by a limit",
             "exceeded its",
-            (with_value(json!({"derived": [{"name": "big", "template": "{{ ['s'] * 60 * 66669 }}"}]})), false),
+            (with_value(json!({"derived": [{"name": "big", "template": growing_template()}]})), false),
         ),
         invalid("input-mode", "mode", with_value(json!({"mode": "Sideways"}))),
         invalid(

@@ -68,7 +68,7 @@ fn several_problems_arrive_in_one_fatal_result() {
     assert_eq!(
         message,
         format!(
-            "{PREFIX}extra: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness, derived, secrets, configMaps; mode: must be one of Auto, Composite, Secret"
+            "{PREFIX}extra: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness, derived, secrets, configMaps, connectionSecretMetadata, connectionSecretResourceName, pushSecrets; mode: must be one of Auto, Composite, Secret"
         )
     );
 }

@@ -2,6 +2,7 @@
 //! embedded in the host, run through the host's wasmtime runtime. One test
 //! binary, so the component is compiled once per run.
 
+mod adoption;
 mod aso;
 mod catalogue;
 mod cli;

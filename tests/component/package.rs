@@ -35,6 +35,9 @@ fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>)
             for (field, field_value) in object {
                 match schema["properties"].get(field) {
                     Some(field_schema) => validate(field_schema, field_value, &format!("{path}.{field}"), errors),
+                    None if schema["additionalProperties"].is_object() => {
+                        validate(&schema["additionalProperties"], field_value, &format!("{path}[{field}]"), errors)
+                    }
                     None if preserve_unknown => {}
                     None => errors.push(format!("{path}.{field}: unknown field")),
                 }
@@ -128,6 +131,14 @@ fn the_crd_rejects_malformed_inputs() {
         (
             input(serde_json::json!({"derived": [{"name": "d", "template": 5}]})),
             "input.derived[0].template: not a string",
+        ),
+        (
+            input(serde_json::json!({"connectionSecretMetadata": {"labels": {"team": 5}}})),
+            "input.connectionSecretMetadata.labels[team]: not a string",
+        ),
+        (
+            input(serde_json::json!({"secrets": [{"key": "k", "to": {"name": "s", "type": "kubernetes.io/magic"}}]})),
+            "input.secrets[0].to.type: not one of the enum values",
         ),
     ];
     for (malformed, expected) in cases {
