@@ -215,7 +215,7 @@ mod tests {
     fn malformed_bytes_passed_on_are_refused_not_forwarded() {
         // A Struct whose one key is not UTF-8: field 1, an entry with key 0xff.
         let bad_struct = vec![0x0a, 0x03, 0x0a, 0x01, 0xff];
-        assert!(check_context(&[bad_struct.clone()]).is_err());
+        assert!(check_context(std::slice::from_ref(&bad_struct)).is_err());
         // A State whose composite's resource is that Struct.
         let composite = [&[0x0a, 0x05][..], &bad_struct].concat();
         let state = [&[0x0a, 0x07][..], &composite].concat();

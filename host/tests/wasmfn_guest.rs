@@ -15,7 +15,11 @@ use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p1::{self, WasiP1Ctx};
 
 const GUEST_TARGET: &str = "wasm32-wasip1";
+const GUEST_PROFILE: &str = "wasmfn";
 const GUEST_FILE: &str = "connection_details_wasmfn.wasm";
+/// The component's size budget (issue 8, BENCHMARKS.md), which the guest
+/// meets.
+const SIZE_BUDGET: usize = 1024 * 1024;
 /// What the loader lets a guest import besides WASI preview 1.
 const WASMFN_IMPORTS: [(&str, &[ValType], &[ValType]); 2] = [
     ("log", &[ValType::I32, ValType::I32, ValType::I32], &[]),
@@ -39,7 +43,7 @@ fn guest() -> &'static Path {
         let status = cargo
             .current_dir(workspace())
             .args(["build", "--locked", "--package", "connection-details-wasmfn"])
-            .args(["--target", GUEST_TARGET, "--profile", "component", "--target-dir"])
+            .args(["--target", GUEST_TARGET, "--profile", GUEST_PROFILE, "--target-dir"])
             .arg(&target_dir)
             .status()
             .expect("cargo runs");
@@ -47,7 +51,7 @@ fn guest() -> &'static Path {
             status.success(),
             "building the guest failed; is the target installed? `rustup target add {GUEST_TARGET}`"
         );
-        target_dir.join(GUEST_TARGET).join("component").join(GUEST_FILE)
+        target_dir.join(GUEST_TARGET).join(GUEST_PROFILE).join(GUEST_FILE)
     })
 }
 
@@ -156,8 +160,7 @@ fn the_guest_passes_the_loader_s_checks() {
     let (_, _, module) = loaded_guest();
     assert_eq!(abi_problems(&module), Vec::<String>::new());
     let size = std::fs::metadata(guest()).unwrap().len() as usize;
-    let component = runtime::EMBEDDED_COMPONENT.len();
-    assert!(size < component, "the guest is {size} bytes, the component {component}: it must be smaller");
+    assert!(size < SIZE_BUDGET, "the guest is {size} bytes, over the budget of {SIZE_BUDGET}");
 }
 
 #[test]
@@ -190,20 +193,25 @@ fn the_guest_answers_every_kept_request_as_the_component_does() {
     let component = Runtime::embedded(&Settings::default()).expect("the embedded component loads");
     let requests = kept_requests();
     assert!(requests.len() > 100, "only {} kept requests", requests.len());
-    let mut malformed = 0;
+    let mut compared = 0;
     for (path, request) in &requests {
         let from_guest = run_guest(&engine, &linker, &module, request);
         match runtime::block_on(component.run_function(request)) {
-            Ok(from_component) => assert!(from_guest == from_component, "{}: the responses differ", path.display()),
+            Ok(from_component) => {
+                assert!(from_guest == from_component, "{}: the responses differ", path.display());
+                compared += 1;
+            }
             Err(_) => {
                 // The component's export refuses bytes that are no request;
                 // the ABI has only responses, so the guest answers FATAL.
                 let response = protocol::response_to_json(&from_guest).unwrap();
                 assert!(response.contains("SEVERITY_FATAL"), "{}: {response}", path.display());
                 assert!(response.contains("is not a protobuf RunFunctionRequest"), "{}", path.display());
-                malformed += 1;
+                assert!(!path.starts_with(workspace().join("examples")), "{}: an example is malformed", path.display());
             }
         }
     }
-    assert!(malformed < requests.len() / 2, "{malformed} of {} requests were malformed", requests.len());
+    // Most of the fuzzers' corpus is not a request at all; what is must
+    // still be a good share.
+    assert!(compared >= 200, "only {compared} of {} requests decoded", requests.len());
 }

@@ -162,6 +162,8 @@ fn describe(text: &mut String, object: &Map<String, Value>) {
     let (namespace, name) = namespaced_name(object.get("metadata"));
     let _ = writeln!(text, "Name:         {name}");
     let _ = writeln!(text, "Namespace:    {namespace}");
+    describe_map(text, "Labels:", object, "labels", "=");
+    describe_map(text, "Annotations:", object, "annotations", ": ");
     let _ = writeln!(text, "Kind:         {}", kind(object));
     if let Some(secret_type) = object.get("type").and_then(Value::as_str) {
         let _ = writeln!(text, "Type:         {secret_type}");
@@ -174,6 +176,20 @@ fn describe(text: &mut String, object: &Map<String, Value>) {
     for (key, size) in sizes {
         let label = format!("{key}:");
         let _ = writeln!(text, "{label:<width$}  {size} bytes");
+    }
+}
+
+/// `Labels:` or `Annotations:` as kubectl describe prints them: one entry a
+/// line in the value column, `<none>` for none.
+fn describe_map(text: &mut String, heading: &str, object: &Map<String, Value>, field: &str, separator: &str) {
+    let entries = object.get("metadata").and_then(|m| m.get(field)).and_then(Value::as_object);
+    let mut lines = entries
+        .into_iter()
+        .flatten()
+        .map(|(key, value)| format!("{key}{separator}{}", value.as_str().unwrap_or_default()));
+    let _ = writeln!(text, "{heading:<14}{}", lines.next().unwrap_or_else(|| "<none>".to_owned()));
+    for line in lines {
+        let _ = writeln!(text, "{:<14}{line}", "");
     }
 }
 

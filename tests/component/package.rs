@@ -1,15 +1,10 @@
 //! package/: the Function's metadata and the input CRD, checked against
 //! every example input (SPEC §7).
 
-use regex::Regex;
 use serde_json::Value;
 
 use crate::harness::repo_path;
-
-fn yaml(path: &str) -> Value {
-    let text = std::fs::read_to_string(repo_path(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use crate::openapi::{validate, yaml};
 
 fn input_schema() -> Value {
     let crd = yaml("package/input/connection.fn.crossplane.io_connectiondetails.yaml");
@@ -17,56 +12,6 @@ fn input_schema() -> Value {
     assert_eq!(crd["spec"]["names"]["kind"], "ConnectionDetails");
     assert_eq!(crd["spec"]["versions"][0]["name"], "v1beta1");
     crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"].clone()
-}
-
-/// Checks `value` against the OpenAPI subset the CRD uses, strictly: an
-/// unknown field is an error, as with `kubectl --validate=strict`.
-fn validate(schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
-    let preserve_unknown = schema["x-kubernetes-preserve-unknown-fields"] == true;
-    match schema["type"].as_str() {
-        None if preserve_unknown => {}
-        Some("object") => {
-            let Some(object) = value.as_object() else { return errors.push(format!("{path}: not an object")) };
-            for required in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-                if !object.contains_key(required) {
-                    errors.push(format!("{path}.{required}: required"));
-                }
-            }
-            for (field, field_value) in object {
-                match schema["properties"].get(field) {
-                    Some(field_schema) => validate(field_schema, field_value, &format!("{path}.{field}"), errors),
-                    None if schema["additionalProperties"].is_object() => {
-                        validate(&schema["additionalProperties"], field_value, &format!("{path}[{field}]"), errors)
-                    }
-                    None if preserve_unknown => {}
-                    None => errors.push(format!("{path}.{field}: unknown field")),
-                }
-            }
-        }
-        Some("array") => {
-            let Some(items) = value.as_array() else { return errors.push(format!("{path}: not an array")) };
-            for (i, item) in items.iter().enumerate() {
-                validate(&schema["items"], item, &format!("{path}[{i}]"), errors);
-            }
-        }
-        Some("string") => {
-            let Some(text) = value.as_str() else { return errors.push(format!("{path}: not a string")) };
-            if let Some(allowed) = schema["enum"].as_array()
-                && !allowed.iter().any(|a| a == value)
-            {
-                errors.push(format!("{path}: not one of the enum values"));
-            }
-            if let Some(pattern) = schema["pattern"].as_str()
-                && !Regex::new(pattern).unwrap().is_match(text)
-            {
-                errors.push(format!("{path}: does not match {pattern}"));
-            }
-            if schema["minLength"].as_u64().is_some_and(|min| (text.chars().count() as u64) < min) {
-                errors.push(format!("{path}: too short"));
-            }
-        }
-        other => panic!("the test validator does not know type {other:?} at {path}"),
-    }
 }
 
 fn errors_for(input: &Value) -> Vec<String> {

@@ -55,11 +55,23 @@ fn assert_golden(example: &str, format: &str, file: &str) {
     assert_eq!(actual, expected, "{example} -o {format} differs from {}", expected_path.display());
 }
 
-const EXAMPLES: [&str; 5] = ["aws-iam", "aws-iam-legacy-composition", "no-connection-details", "aws-iam-v2", "aso"];
+/// Every example folder that render runs on: those with an XR and a
+/// Composition.
+fn examples() -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(repo_path("examples"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|folder| folder.join("xr.yaml").exists() && folder.join("composition.yaml").exists())
+        .map(|folder| folder.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    assert!(found.len() >= 6, "found only {found:?}");
+    found
+}
 
 #[test]
 fn every_example_renders_its_expected_yaml_and_table() {
-    for example in EXAMPLES {
+    for example in &examples() {
         assert_golden(example, "yaml", "render.yaml");
         assert_golden(example, "table", "render.txt");
     }
@@ -150,7 +162,7 @@ fn every_rendered_secret_is_a_valid_kubernetes_secret() {
                     && !part.ends_with('-')
             })
     };
-    for example in EXAMPLES {
+    for example in &examples() {
         for secret in json_documents(example, &[]).iter().filter(|d| d["kind"] == "Secret") {
             assert_eq!(secret["apiVersion"], "v1");
             assert!(dns(secret["metadata"]["name"].as_str().unwrap()), "{secret}");
@@ -165,7 +177,7 @@ fn every_rendered_secret_is_a_valid_kubernetes_secret() {
 
 #[test]
 fn yaml_is_a_valid_stream_of_the_same_documents_as_json() {
-    for example in EXAMPLES {
+    for example in &examples() {
         let yaml = render_example(example, &["-o", "yaml"]);
         let text = String::from_utf8(yaml.stdout).unwrap();
         let parsed: Vec<Value> = serde_saphyr::from_multiple(&text).expect("-o yaml parses as YAML");
