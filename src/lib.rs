@@ -9,6 +9,7 @@
 pub mod aggregate;
 pub mod allowlist;
 pub mod composite;
+pub mod convert;
 pub mod derive;
 pub mod diagnostics;
 pub mod fanout;
@@ -18,6 +19,7 @@ pub mod input;
 pub mod metadata;
 pub mod names;
 pub mod output;
+pub mod patches;
 pub mod plan;
 pub mod protocol;
 pub mod push;

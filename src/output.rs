@@ -122,7 +122,8 @@ pub fn secret_location(input: &Input, composite: &Composite) -> Result<SecretLoc
         (reference.name.clone(), reference.namespace.clone().map(|namespace| (namespace, field)))
     } else if let Some(reference) = &input.write_connection_secret_to_ref {
         let field = "writeConnectionSecretToRef.namespace";
-        (reference.name.clone(), reference.namespace.clone().map(|namespace| (namespace, field)))
+        let name = reference.name.clone().ok_or("writeConnectionSecretToRef.name: no patch has set it yet")?;
+        (name, reference.namespace.clone().map(|namespace| (namespace, field)))
     } else {
         (default_secret_name(composite)?, None)
     };

@@ -15,6 +15,7 @@ use crate::input::{self, API_VERSION, KIND};
 use crate::names::KeyName;
 use crate::names::Namespace;
 use crate::output::{self, Destination};
+use crate::patches;
 use crate::push;
 use crate::readiness::{self, Readiness};
 use crate::secret::SecretBytes;
@@ -51,7 +52,10 @@ pub fn plan(
             format!("the pipeline step gives no input; add one of apiVersion {API_VERSION}, kind {KIND}"),
         )
     })?;
-    let input = input::parse(input).map_err(|errors| Diagnostic::fatal("InvalidInput", errors.to_string()))?;
+    let mut input = input::parse(input).map_err(|errors| Diagnostic::fatal("InvalidInput", errors.to_string()))?;
+    if let Some(reference) = &input.write_connection_secret_to_ref {
+        input.write_connection_secret_to_ref = Some(patches::apply(reference, composite).map_err(invalid_input)?);
+    }
     let composite = Composite::from_object(composite);
     let destination = output::destination(&input, &composite).map_err(invalid_input)?;
     let composite_namespace = composite.namespace.as_deref().and_then(|ns| Namespace::new(ns).ok());

@@ -4,7 +4,9 @@
 wit_bindgen::generate!({ world: "connection-details", path: "wit" });
 
 use exports::crossplane::connection_details::function_runner::{self, ErrorKind};
-use exports::crossplane::connection_details::renderer::{self, InputError, OutputFormat, RenderRequest, Rendered};
+use exports::crossplane::connection_details::renderer::{
+    self, ConvertRequest, Converted, InputError, OutputFormat, RenderRequest, Rendered,
+};
 
 use crate::render;
 
@@ -38,8 +40,23 @@ impl renderer::Guest for Component {
         };
         render::render(&request, format)
             .map(|rendered| Rendered { output: rendered.output, fatal: rendered.fatal })
-            .map_err(|error| InputError { file: error.file, line: error.line, message: error.message })
+            .map_err(input_error)
     }
+
+    fn convert(request: ConvertRequest) -> Result<Converted, InputError> {
+        let request = crate::convert::ConvertRequest {
+            composition: Some(file(request.composition)),
+            xrd: request.xrd.map(file),
+            function_name: request.function_name,
+        };
+        crate::convert::convert(&request)
+            .map(|converted| Converted { output: converted.output, notes: converted.notes, changed: converted.changed })
+            .map_err(input_error)
+    }
+}
+
+fn input_error(error: render::RenderError) -> InputError {
+    InputError { file: error.file, line: error.line, message: error.message }
 }
 
 fn file(file: renderer::File) -> render::File {

@@ -1,4 +1,4 @@
-//! The command line: `render`, `run` and `serve`, sharing the runtime
+//! The command line: `render`, `run`, `serve` and `convert`, sharing the runtime
 //! options defined here.
 
 use std::ffi::OsString;
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::runtime::{self, File, Limits, RenderRequest, RunError, Runtime, Settings};
+use crate::runtime::{self, ConvertRequest, File, Limits, RenderRequest, RunError, Runtime, Settings};
 use crate::{protocol, server};
 
 const EXIT_CODES: &str = "\
@@ -33,6 +33,20 @@ turns its health checks NOT_SERVING and finishes the calls in flight (for at
 most 25 seconds, inside Kubernetes' default grace period of 30).
 
 Exit status: 0 after a clean shutdown; 2 when the server cannot start.";
+
+const CONVERT_EXAMPLE: &str = "\
+Examples:
+  function-connection-details convert examples/aws-iam-legacy-composition/composition.yaml \\
+    --xrd examples/aws-iam-legacy-composition/xrd.yaml -o composition-v2.yaml
+  function-connection-details convert examples/pt-migration/composition-pt.yaml
+
+What changed goes to standard error, one line each; the Composition goes to
+standard output or -o FILE. A Composition with nothing to convert is printed
+unchanged, and says so.
+
+Exit status:
+  0  converted, or nothing to convert
+  2  unusable arguments or files (the message names which)";
 
 const RUN_EXAMPLE: &str = "\
 Example:
@@ -94,6 +108,47 @@ enum Command {
     /// server goes on serving.
     #[command(after_long_help = SERVE_EXAMPLE)]
     Serve(ServeArgs),
+
+    /// Move a Composition's connection details onto this function, for
+    /// Crossplane v2.
+    ///
+    /// Crossplane v2 dropped the connection details of spec.resources
+    /// Compositions, and a Composition whose function-patch-and-transform step
+    /// composes the connection Secret ties it to that step. A legacy
+    /// Composition becomes a Pipeline: its resources go, bases and patches
+    /// unchanged, into a function-patch-and-transform step, followed by a step
+    /// of this function with the connection details, the Composition's
+    /// writeConnectionSecretsToNamespace and the XRD's connectionSecretKeys.
+    /// In a Pipeline, each function-patch-and-transform step gives its
+    /// connectionDetails and writeConnectionSecretToRef to this function's
+    /// step (added after it, or updated), which keeps the Secret's resource
+    /// name, name and namespace. Every other step and field stays.
+    #[command(after_long_help = CONVERT_EXAMPLE)]
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+struct ConvertArgs {
+    /// The Composition: a file with one document.
+    #[arg(value_name = "COMPOSITION")]
+    composition: PathBuf,
+
+    /// The CompositeResourceDefinition: its connectionSecretKeys become the
+    /// allow-list, and its apiVersion and scope say whether the XRs are
+    /// Crossplane v2 ones.
+    #[arg(long, value_name = "PATH")]
+    xrd: Option<PathBuf>,
+
+    /// The functionRef name of this function's pipeline step.
+    #[arg(long, value_name = "NAME", default_value = "function-connection-details")]
+    function_name: String,
+
+    /// Write the Composition here instead of to standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    #[command(flatten)]
+    runtime: RuntimeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +349,7 @@ where
         Command::Render(args) => render(&args, io),
         Command::Run(args) => run(&args, io),
         Command::Serve(args) => serve(&args),
+        Command::Convert(args) => convert(&args, io),
     };
     match outcome {
         Ok(status) => status,
@@ -367,6 +423,30 @@ fn render(args: &RenderArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
         .write_all(rendered.output.as_bytes())
         .map_err(|error| Failure::unusable(format!("cannot write the output: {error}")))?;
     Ok(if rendered.fatal { exit::FATAL_RESULT } else { exit::SUCCESS })
+}
+
+fn convert(args: &ConvertArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
+    let request = ConvertRequest {
+        composition: read_file(&args.composition)?,
+        xrd: args.xrd.as_deref().map(read_file).transpose()?,
+        function_name: args.function_name.clone(),
+    };
+    let runtime = args.runtime.load(1)?;
+    let converted = match runtime::block_on(runtime.convert(&request)) {
+        Ok(Ok(converted)) => converted,
+        Ok(Err(unusable)) => return Err(Failure::unusable(describe_input_error(&unusable))),
+        Err(limit_or_trap) => return Err(Failure::unusable(limit_or_trap.to_string())),
+    };
+    for note in &converted.notes {
+        let _ = writeln!(io.stderr, "{note}");
+    }
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &converted.output)
+            .map_err(|error| format!("{}: cannot write: {error}", path.display())),
+        None => io.stdout.write_all(converted.output.as_bytes()).map_err(|error| format!("cannot write: {error}")),
+    };
+    written.map_err(Failure::unusable)?;
+    Ok(exit::SUCCESS)
 }
 
 fn describe_input_error(error: &runtime::InputError) -> String {

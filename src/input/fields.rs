@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::reader::{ANY_FIELDS, Path, Reader};
 use super::{
-    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, PushSecretSpec, RequiredKeys, ResourceEntry,
-    SecretKeyRef, SecretRef, Source, StoreKind,
+    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, PushSecretSpec, RefField, RefPatch,
+    RequiredKeys, ResourceEntry, SecretKeyRef, SecretRef, Source, StoreKind,
 };
 use crate::derive;
 use crate::fieldpath::FieldPath;
@@ -358,10 +358,67 @@ impl Reader {
     }
 
     fn secret_ref(&mut self, value: &Value, path: &Path) -> Option<SecretRef> {
-        let map = self.object(value, path, &["name", "namespace"])?;
+        let map = self.object(value, path, &["name", "namespace", "patches"])?;
         let namespace = map.get("namespace").and_then(|v| self.name(v, &path.field("namespace"), Namespace::new));
-        let name = self.required_name(map, path, "name", ObjectName::new)?;
-        Some(SecretRef { name, namespace })
+        let patches = self.list(map.get("patches"), &path.field("patches"), Self::ref_patch);
+        let name = match map.get("name") {
+            Some(value) => Some(self.name(value, &path.field("name"), ObjectName::new)?),
+            None if patches.iter().any(|patch| patch.to == RefField::Name) => None,
+            None => {
+                self.fail(&path.field("name"), "is required (or a patch to name)");
+                return None;
+            }
+        };
+        Some(SecretRef { name, namespace, patches })
+    }
+
+    /// A patch in function-patch-and-transform's form: FromCompositeFieldPath
+    /// or CombineFromComposite with the string strategy, no transforms.
+    fn ref_patch(&mut self, value: &Value, path: &Path) -> Option<RefPatch> {
+        let map = self.object(value, path, &["type", "fromFieldPath", "combine", "toFieldPath", "policy"])?;
+        let to = match self.required_text(map, path, "toFieldPath", "name or namespace")? {
+            "name" => RefField::Name,
+            "namespace" => RefField::Namespace,
+            _ => {
+                self.fail(&path.field("toFieldPath"), "must be name or namespace");
+                return None;
+            }
+        };
+        let kind = map.get("type").and_then(Value::as_str).unwrap_or("FromCompositeFieldPath");
+        match kind {
+            "FromCompositeFieldPath" => {
+                let from = self.field_path(map, path, "fromFieldPath")?;
+                Some(RefPatch { from: vec![from], format: "%s".to_owned(), to })
+            }
+            "CombineFromComposite" => {
+                let combine_path = path.field("combine");
+                let combine = self.object(map.get("combine")?, &combine_path, &["variables", "strategy", "string"])?;
+                if combine.get("strategy").and_then(Value::as_str) != Some("string") {
+                    self.fail(&combine_path.field("strategy"), "must be string; other strategies are not supported");
+                    return None;
+                }
+                let variables_path = combine_path.field("variables");
+                let from = self.list(combine.get("variables"), &variables_path, |reader, item, item_path| {
+                    let variable = reader.object(item, item_path, &["fromFieldPath"])?;
+                    reader.field_path(variable, item_path, "fromFieldPath")
+                });
+                let string_path = combine_path.field("string");
+                let string = self.object(combine.get("string")?, &string_path, &["fmt"])?;
+                let format = self.required_text(string, &string_path, "fmt", "a format such as %s-connection")?;
+                Some(RefPatch { from, format: format.to_owned(), to })
+            }
+            _ => {
+                self.fail(&path.field("type"), "must be FromCompositeFieldPath or CombineFromComposite");
+                None
+            }
+        }
+    }
+
+    fn field_path(&mut self, map: &Map<String, Value>, path: &Path, field: &str) -> Option<FieldPath> {
+        let text = self.required_text(map, path, field, "a field path of the XR")?;
+        FieldPath::parse(text)
+            .map_err(|error| self.fail(&path.field(field), format!("is not a valid field path: {error}")))
+            .ok()
     }
 
     fn mode(&mut self, value: Option<&Value>, path: &Path) -> Mode {

@@ -155,10 +155,32 @@ pub enum RequiredKeys {
     Keys(Vec<KeyName>),
 }
 
+/// `writeConnectionSecretToRef`: a name and namespace, each possibly set
+/// from the XR by patches in function-patch-and-transform's form, so that a
+/// Composition moving from P&T keeps its Secret's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRef {
-    pub name: ObjectName,
+    /// `None` only while a patch is yet to set it.
+    pub name: Option<ObjectName>,
     pub namespace: Option<Namespace>,
+    pub patches: Vec<RefPatch>,
+}
+
+/// A patch of `writeConnectionSecretToRef` from the XR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefPatch {
+    /// XR field paths whose values fill `format`; one with `%s` for a
+    /// FromCompositeFieldPath patch.
+    pub from: Vec<FieldPath>,
+    /// Go `fmt` verbs `%s`, `%v`, `%d` and `%%`, as P&T's string strategy.
+    pub format: String,
+    pub to: RefField,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefField {
+    Name,
+    Namespace,
 }
 
 /// Where a key comes from, as users read it: `resources[3] key2`, `derived[0]`.

@@ -56,7 +56,7 @@ fn parses_destination_mode_and_readiness() {
     .unwrap();
     assert_eq!(input.connection_secret_keys.len(), 2);
     let target = input.write_connection_secret_to_ref.unwrap();
-    assert_eq!((target.name.as_str(), target.namespace.unwrap().as_str()), ("app-db", "default"));
+    assert_eq!((target.name.unwrap().as_str(), target.namespace.unwrap().as_str()), ("app-db", "default"));
     assert_eq!(input.write_connection_secrets_to_namespace.unwrap().as_str(), "crossplane-system");
     assert_eq!(input.mode, Mode::Secret);
     assert_eq!(input.required_keys, RequiredKeys::All);
@@ -103,7 +103,7 @@ fn reports_every_problem_with_its_field_path() {
         "resources[1].name: duplicates resources[0].name \"a\"",
         "resources[2].name: is required: the composition resource name",
         "writeConnectionSecretToRef.namespace: is not a valid DNS-1123 name: a namespace must be lower-case letters, digits and '-', starting and ending with a letter or digit",
-        "writeConnectionSecretToRef.name: is required",
+        "writeConnectionSecretToRef.name: is required (or a patch to name)",
         "mode: must be one of Auto, Composite, Secret",
         "readiness.requiredKeys: must be the string \"All\" or a list of key names",
     ];
