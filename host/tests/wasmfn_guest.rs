@@ -215,3 +215,21 @@ fn the_guest_answers_every_kept_request_as_the_component_does() {
     // still be a good share.
     assert!(compared >= 200, "only {compared} of {} requests decoded", requests.len());
 }
+
+#[test]
+fn the_guest_reads_its_input_from_function_wasm_s_config() {
+    let (engine, linker, module) = loaded_guest();
+    let component = Runtime::embedded(&Settings::default()).expect("the embedded component loads");
+    let path = workspace().join("examples/requests/scenario-a.json");
+    let direct: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut wrapped = direct.clone();
+    wrapped["input"] = serde_json::json!({
+        "apiVersion": "wasm.fn.crossplane.io/v1beta1", "kind": "Input",
+        "module": {"type": "OCI", "oci": {"ref": "registry.example.com/fcd@sha256:0000"}},
+        "config": direct["input"],
+    });
+    let direct = protocol::request_from_json(&direct.to_string()).unwrap();
+    let wrapped = protocol::request_from_json(&wrapped.to_string()).unwrap();
+    let expected = runtime::block_on(component.run_function(&direct)).unwrap();
+    assert!(run_guest(&engine, &linker, &module, &wrapped) == expected, "the unwrapped input answers differently");
+}

@@ -4,10 +4,22 @@
 //! of a protobuf RunFunctionResponse packed into one `i64`
 //! (`address << 32 | length`).
 //!
+//! function-wasm hands the guest the step's own input, its
+//! `wasm.fn.crossplane.io/v1beta1` `Input`, whose `config` holds this
+//! function's input; the guest unwraps it. A request whose input is this
+//! function's own goes to the core untouched.
+//!
 //! The host runs every request in a fresh instance, so neither buffer is
 //! ever freed: the instance's memory goes with it.
 
 use connection_details::function::run_function_or_fatal;
+use connection_details::protocol::v1::RunFunctionRequest;
+use prost::Message;
+use prost_types::value::Kind;
+
+/// function-wasm's step input, which carries ours in `config`.
+const RUNNER_API_VERSION: &str = "wasm.fn.crossplane.io/v1beta1";
+const RUNNER_KIND: &str = "Input";
 
 /// A zeroed buffer of `size` bytes for the request; 0 when `size` is
 /// negative.
@@ -33,7 +45,11 @@ pub unsafe extern "C" fn wasmfn_run(pointer: i32, length: i32) -> i64 {
         // this instance leaked and so never freed or moved.
         unsafe { std::slice::from_raw_parts(pointer as usize as *const u8, length) }
     };
-    let response = Box::leak(run_function_or_fatal(request).into_boxed_slice());
+    let response = match unwrapped(request) {
+        Some(request) => run_function_or_fatal(&request),
+        None => run_function_or_fatal(request),
+    };
+    let response = Box::leak(response.into_boxed_slice());
     if response.is_empty() {
         return 0;
     }
@@ -43,4 +59,24 @@ pub unsafe extern "C" fn wasmfn_run(pointer: i32, length: i32) -> i64 {
 /// Where a buffer starts in the 32-bit linear memory.
 fn address(buffer: &mut [u8]) -> u32 {
     buffer.as_mut_ptr() as usize as u32
+}
+
+/// The request with function-wasm's `Input` replaced by its `config`, or
+/// `None` when the input is not function-wasm's.
+fn unwrapped(request: &[u8]) -> Option<Vec<u8>> {
+    let mut decoded = RunFunctionRequest::decode(request).ok()?;
+    let input = decoded.input.as_ref()?;
+    let text = |field: &str| match input.fields.get(field).and_then(|value| value.kind.as_ref()) {
+        Some(Kind::StringValue(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    if text("apiVersion") != Some(RUNNER_API_VERSION) || text("kind") != Some(RUNNER_KIND) {
+        return None;
+    }
+    let config = match input.fields.get("config").and_then(|value| value.kind.clone()) {
+        Some(Kind::StructValue(config)) => Some(config),
+        _ => None,
+    };
+    decoded.input = config;
+    Some(decoded.encode_to_vec())
 }
