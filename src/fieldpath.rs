@@ -51,6 +51,16 @@ impl FieldPath {
         })?;
         (!found.is_null()).then_some(found)
     }
+
+    /// The longest leading part of this path that `root` has, for saying
+    /// where an absent path stops; `None` when not even the first step is
+    /// there.
+    pub fn deepest_present(&self, root: &Value) -> Option<FieldPath> {
+        (1..self.0.len())
+            .rev()
+            .map(|length| FieldPath(self.0[..length].to_vec()))
+            .find(|prefix| prefix.lookup(root).is_some())
+    }
 }
 
 impl fmt::Display for FieldPath {

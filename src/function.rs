@@ -11,11 +11,16 @@ use std::collections::BTreeMap;
 use prost::Message;
 use prost_types::{Duration, Struct};
 
-use crate::aggregate::{ObservedResource, ObservedResources};
+use crate::aggregate::{self, ObservedResource, ObservedResources};
+use crate::composite::Composite;
 use crate::diagnostics::{Diagnostic, Severity as DiagnosticSeverity};
+use crate::explain::{self, Explanation};
 use crate::fanout;
+use crate::input;
 use crate::names::KeyName;
+use crate::names::Namespace;
 use crate::output::{self, Destination};
+use crate::patches;
 use crate::plan::{Plan, plan};
 use crate::protocol::v1::resource_selector::Match;
 use crate::protocol::v1::{
@@ -26,7 +31,7 @@ use crate::protocol::{LazyObject, json_to_struct, struct_to_json};
 use crate::push;
 use crate::readiness::{CONDITION_TYPE, Readiness, TTL_SECONDS};
 use crate::secret::SecretBytes;
-use crate::secretref::{Fetched, SecretId, read_secret};
+use crate::secretref::{ExistingSecrets, Fetched, SecretId, read_secret};
 use crate::wire::{self, PassedDesired, RequestView, StateView};
 
 /// Decodes a request, runs it, encodes the response. Only bytes that are not
@@ -51,6 +56,31 @@ pub fn run_function_or_fatal(request: &[u8]) -> Vec<u8> {
 /// Why bytes are not a request; names the field, never its contents.
 pub fn describe_malformed(error: &prost::DecodeError) -> String {
     format!("the request is not a protobuf RunFunctionRequest: {}", wire::describe_decode_error(error))
+}
+
+/// What render explains about a request: every declared key's account.
+/// `None` when there is nothing to explain, because the request has no
+/// composite or its input is unusable (the response says why).
+pub fn explain(request: &RunFunctionRequest) -> Option<Explanation> {
+    let bytes = request.encode_to_vec();
+    let view = RequestView::decode(bytes.as_slice()).ok()?;
+    let input = input::parse(&struct_to_json(view.input.as_ref()?)).ok()?;
+    let composite_chunks = &view.observed.as_ref()?.composite.as_ref()?.resource;
+    let composite_object = LazyObject::from_chunks(composite_chunks);
+    let composite = Composite::from_object(composite_object.get());
+    let mut input = input;
+    if let Some(reference) = &input.write_connection_secret_to_ref {
+        input.write_connection_secret_to_ref = Some(patches::apply(reference, composite_object.get()).ok()?);
+    }
+    let destination = output::destination(&input, &composite).ok()?;
+    let resources = view.observed.as_ref().map(observed_resources).unwrap_or_default();
+    let namespace = composite.namespace.as_deref().and_then(|ns| Namespace::new(ns).ok());
+    let existing = ExistingSecrets::fetch(&input, namespace, &|id| fetched_secret(&view, id)).ok()?;
+    let produced = aggregate::aggregate(&input, &resources, &existing).produced;
+    let accounts = explain::account(&input, &resources, &existing, &produced);
+    let fan_namespace = output::secret_location(&input, &composite).ok().map(|location| location.namespace);
+    let fan_out = fanout::destinations(&input, &produced, fan_namespace.as_ref(), &composite).unwrap_or_default();
+    Some(explain::explanation(&input, &accounts, &destination, &fan_out))
 }
 
 /// [`run_function`] on typed messages, for `render`.

@@ -12,6 +12,7 @@ pub mod composite;
 pub mod convert;
 pub mod derive;
 pub mod diagnostics;
+pub mod explain;
 pub mod fanout;
 pub mod fieldpath;
 pub mod function;

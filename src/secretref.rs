@@ -98,6 +98,25 @@ impl ExistingSecrets {
         }
     }
 
+    /// Why `reference` has no value, or `None` when it has one.
+    pub fn why_missing(&self, reference: &SecretKeyRef) -> Option<String> {
+        let id = self.id(reference)?;
+        match self.fetched.get(&id) {
+            None | Some(Fetched::NotYet) => {
+                Some(format!("Secret {id} has not been fetched yet; Crossplane answers on its next call"))
+            }
+            Some(Fetched::Missing) => Some(format!("Secret {id} was not found")),
+            Some(Fetched::Found(data)) if !data.contains_key(reference.key.as_str()) => {
+                let names: Vec<&str> = data.keys().map(String::as_str).collect();
+                let hint = crate::spelling::closest(reference.key.as_str(), names.iter().copied())
+                    .map(|close| format!("; did you mean {close:?}?"))
+                    .unwrap_or_default();
+                Some(format!("Secret {id} has no key {:?}; it has {}{hint}", reference.key.as_str(), names.join(", ")))
+            }
+            Some(Fetched::Found(_)) => None,
+        }
+    }
+
     /// A WARNING for each Secret Crossplane could not find and each key a
     /// found Secret lacks (ASO reports these as SecretNotFound).
     pub fn problems(&self, input: &Input) -> Vec<Diagnostic> {

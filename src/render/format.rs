@@ -24,6 +24,9 @@ pub enum Format {
 #[derive(Debug, Default)]
 pub struct Output {
     pub objects: Vec<Map<String, Value>>,
+    /// `Explanation` documents: each written object's keys, where they come
+    /// from, and why any is missing or dropped.
+    pub explanations: Vec<Map<String, Value>>,
     pub results: Vec<Map<String, Value>>,
     pub conditions: Vec<Map<String, Value>>,
     /// The `Readiness` document, last.
@@ -32,7 +35,12 @@ pub struct Output {
 
 impl Output {
     fn documents(&self) -> impl Iterator<Item = &Map<String, Value>> {
-        self.objects.iter().chain(&self.results).chain(&self.conditions).chain(&self.readiness)
+        self.objects
+            .iter()
+            .chain(&self.explanations)
+            .chain(&self.results)
+            .chain(&self.conditions)
+            .chain(&self.readiness)
     }
 }
 
@@ -99,6 +107,22 @@ fn table(output: &Output) -> String {
     for object in secrets.iter().chain(&config_maps) {
         separate(&mut text);
         describe(&mut text, object);
+        if let Some(explanation) = explanation_of(&output.explanations, object) {
+            explain_keys(&mut text, explanation);
+        }
+    }
+    for explanation in output.explanations.iter().filter(|e| e.get("composed") == Some(&Value::Bool(false))) {
+        separate(&mut text);
+        let about = explanation.get("object");
+        let text_of = |field: &str| about.and_then(|o| o.get(field)).and_then(Value::as_str).unwrap_or_default();
+        let _ = writeln!(
+            text,
+            "{} {}/{} is not composed yet: none of its keys is present.",
+            text_of("kind"),
+            text_of("namespace"),
+            text_of("name")
+        );
+        explain_keys(&mut text, explanation);
     }
     if !output.results.is_empty() {
         separate(&mut text);
@@ -116,6 +140,41 @@ fn table(output: &Output) -> String {
         readiness_table(&mut text, readiness);
     }
     text
+}
+
+/// The Explanation document of `object`, matched by kind, namespace and name.
+fn explanation_of<'a>(
+    explanations: &'a [Map<String, Value>],
+    object: &Map<String, Value>,
+) -> Option<&'a Map<String, Value>> {
+    let (namespace, name) = namespaced_name(object.get("metadata"));
+    explanations.iter().find(|explanation| {
+        let about = explanation.get("object");
+        let text = |field: &str| about.and_then(|o| o.get(field)).and_then(Value::as_str).unwrap_or_default();
+        text("kind") == kind(object) && text("namespace") == namespace && text("name") == name
+    })
+}
+
+/// Every declared key of an object: present with its source, or missing or
+/// dropped with the reason.
+fn explain_keys(text: &mut String, explanation: &Map<String, Value>) {
+    let keys = explanation.get("keys").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    if keys.is_empty() {
+        return;
+    }
+    let _ = writeln!(text, "\nKeys\n====");
+    let rows = keys
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|key| {
+            let why = match key.get("reason").and_then(Value::as_str) {
+                Some(reason) => format!("{}; {reason}", field(key, "source")),
+                None => field(key, "source").to_owned(),
+            };
+            vec![field(key, "key").to_owned(), field(key, "status").to_owned(), why]
+        })
+        .collect();
+    columns(text, &["KEY", "STATUS", "FROM"], rows);
 }
 
 /// Which Secret a PushSecret pushes, where to, and how many keys.

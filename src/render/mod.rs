@@ -16,7 +16,8 @@ mod requirements;
 use serde_json::{Map, Value, json};
 
 use crate::diagnostics::Diagnostic;
-use crate::function::{respond, to_result};
+use crate::explain::{self as key_accounts, Explanation, KeyAccount};
+use crate::function::{explain, respond, to_result};
 use crate::protocol::json_to_struct;
 use crate::protocol::v1::{
     Capability, Condition, Ready, RequestMeta, Requirements, Resource, RunFunctionRequest, RunFunctionResponse,
@@ -83,7 +84,12 @@ pub fn render(request: &RenderRequest, format: Format) -> Result<Rendered, Rende
         input: step.input.as_ref().and_then(Value::as_object).map(json_to_struct),
         ..Default::default()
     };
-    let (response, settled) = run_with_requirements(first_request, &required, respond);
+    let mut last_request = None;
+    let (response, settled) = run_with_requirements(first_request, &required, |request| {
+        last_request = Some(request.clone());
+        respond(request)
+    });
+    let explanation = last_request.as_ref().and_then(explain);
 
     let published = publish::publish(
         &composite.value,
@@ -98,13 +104,90 @@ pub fn render(request: &RenderRequest, format: Format) -> Result<Rendered, Rende
     results.extend(render_diagnostics.map(render_result_document));
     let fatal =
         results.iter().any(|r| r.get("severity").and_then(Value::as_str) == Some(Severity::Fatal.as_str_name()));
+    let explanations = explanation
+        .map(|explanation| explain_documents(&explanation, &published, xrd.as_ref().map(|x| &x.value)))
+        .unwrap_or_default();
     let output = format::Output {
+        explanations,
         objects: published.objects,
         results,
         conditions: response.conditions.iter().map(condition_document).collect(),
         readiness: Some(readiness_document(&response)),
     };
     Ok(Rendered { output: format::format(&output, format)?, fatal })
+}
+
+/// One `Explanation` document per object the function writes keys to, in
+/// the order of the objects: the combined secret's keys (for a legacy XR,
+/// Crossplane's XR and claim secrets, after the XRD's allow-list), and each
+/// fan-out object's.
+fn explain_documents(
+    explanation: &Explanation,
+    published: &publish::Published,
+    xrd: Option<&Value>,
+) -> Vec<Map<String, Value>> {
+    let xrd_allowed: Vec<&str> = xrd
+        .and_then(|xrd| xrd.pointer("/spec/connectionSecretKeys"))
+        .and_then(Value::as_array)
+        .map(|keys| keys.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let legacy = key_accounts::apply_allow_list(&explanation.combined, &xrd_allowed, "the XRD's connectionSecretKeys");
+    let mut documents: Vec<Map<String, Value>> = published
+        .objects
+        .iter()
+        .filter_map(|object| {
+            let kind = object.get("kind").and_then(Value::as_str)?;
+            let (namespace, name) = observed::namespaced_name(object.get("metadata"));
+            let identity = (namespace.clone(), name.clone());
+            let keys = if kind == "Secret" && explanation.composed_secret.as_ref() == Some(&identity) {
+                explanation.combined.as_slice()
+            } else if kind == "Secret" && published.legacy_secrets.contains(&identity) {
+                legacy.as_slice()
+            } else {
+                let fanned =
+                    explanation.fan_out.iter().find(|o| o.kind == kind && o.namespace == namespace && o.name == name);
+                fanned?.keys.as_slice()
+            };
+            Some(explanation_document(kind, &namespace, &name, keys))
+        })
+        .collect();
+    // A combined Secret with no key yet is not composed; its keys are what
+    // the user asks about most.
+    if let Some((namespace, name)) = &explanation.composed_secret {
+        let rendered = |document: &Map<String, Value>| {
+            document.get("object").is_some_and(|o| o["namespace"] == *namespace && o["name"] == *name)
+        };
+        if !documents.iter().any(rendered) {
+            let mut document = explanation_document("Secret", namespace, name, &explanation.combined);
+            document.insert("composed".to_owned(), json!(false));
+            documents.push(document);
+        }
+    }
+    documents
+}
+
+fn explanation_document(kind: &str, namespace: &str, name: &str, keys: &[KeyAccount]) -> Map<String, Value> {
+    let keys: Vec<Value> = keys
+        .iter()
+        .map(|account| {
+            let mut key = Map::from_iter([
+                ("key".to_owned(), json!(account.key.as_str())),
+                ("status".to_owned(), json!(account.state.name())),
+                ("source".to_owned(), json!(account.source)),
+            ]);
+            match &account.state {
+                key_accounts::KeyState::Present { bytes } => key.insert("bytes".to_owned(), json!(bytes)),
+                other => key.insert("reason".to_owned(), json!(other.reason())),
+            };
+            Value::Object(key)
+        })
+        .collect();
+    Map::from_iter([
+        ("apiVersion".to_owned(), json!(RENDER_API_VERSION)),
+        ("kind".to_owned(), json!("Explanation")),
+        ("object".to_owned(), json!({"kind": kind, "namespace": namespace, "name": name})),
+        ("keys".to_owned(), Value::Array(keys)),
+    ])
 }
 
 /// What Crossplane v2 announces; Crossplane before v2 (and so legacy XRs

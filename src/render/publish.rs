@@ -52,6 +52,9 @@ pub struct Published {
     pub objects: Vec<Map<String, Value>>,
     /// What render itself has to say about publishing.
     pub diagnostics: Vec<Diagnostic>,
+    /// `(namespace, name)` of the legacy XR's and claim's secrets, which
+    /// Crossplane writes from the combined keys.
+    pub legacy_secrets: Vec<(String, String)>,
 }
 
 pub fn publish(
@@ -61,7 +64,7 @@ pub fn publish(
     response: &RunFunctionResponse,
     connection_secrets: Vec<Map<String, Value>>,
 ) -> Published {
-    let mut published = Published { objects: connection_secrets, diagnostics: Vec::new() };
+    let mut published = Published { objects: connection_secrets, ..Published::default() };
     let composite = Composite::from_object(xr);
     let details = response
         .desired
@@ -117,6 +120,7 @@ fn publish_legacy(
     for (namespace, name) in secrets {
         let data = filtered.iter().map(|(key, value)| (*key, *value));
         published.objects.push(secret_object(&namespace, &name, CONNECTION_SECRET_TYPE, data));
+        published.legacy_secrets.push((namespace, name));
     }
 }
 

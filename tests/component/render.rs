@@ -405,3 +405,55 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+fn explanation<'a>(documents: &'a [Value], namespace: &str, name: &str) -> &'a Value {
+    documents
+        .iter()
+        .find(|d| d["kind"] == "Explanation" && d["object"]["namespace"] == namespace && d["object"]["name"] == name)
+        .unwrap_or_else(|| panic!("no Explanation of {namespace}/{name}"))
+}
+
+fn key_states(explanation: &Value) -> Vec<(String, String)> {
+    explanation["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["key"].as_str().unwrap().to_owned(), k["status"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn explanations_say_where_each_key_came_from_and_what_dropped_it() {
+    let documents = json_documents("aws-iam", &[]);
+    let claim = explanation(&documents, "default", "my-access-key-secret");
+    let dropped = claim["keys"].as_array().unwrap().iter().find(|k| k["key"] == "key2-password").unwrap();
+    assert_eq!(dropped["status"], "Dropped");
+    assert_eq!(dropped["source"], "resources[1] key2: fromConnectionSecretKey password");
+    assert_eq!(dropped["reason"], "the XRD's connectionSecretKeys leaves it out");
+    let username = claim["keys"].as_array().unwrap().iter().find(|k| k["key"] == "username").unwrap();
+    assert_eq!((username["status"].clone(), username["bytes"].clone()), (Value::from("Present"), Value::from(20)));
+}
+
+#[test]
+fn a_secret_with_no_key_yet_is_explained_though_it_is_not_composed() {
+    let args = vec![
+        repo_path("examples/aws-iam-v2/xr.yaml").display().to_string(),
+        repo_path("examples/aws-iam-v2/composition.yaml").display().to_string(),
+        "--observed-resources".to_owned(),
+        repo_path("examples/aws-iam-v2/observed.yaml").display().to_string(),
+        "-o".to_owned(),
+        "json".to_owned(),
+    ];
+    let mut full = vec!["render".to_owned()];
+    full.extend(args);
+    let output = render(&full);
+    assert_eq!(output.status, exit::SUCCESS, "{}", output.stderr);
+    let documents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let pending = explanation(&documents, "default", "test-secrets-connection");
+    assert_eq!(pending["composed"], false);
+    assert!(key_states(pending).iter().all(|(_, state)| state == "Missing"), "{pending}");
+    let reason = pending["keys"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("holds no keys yet (Secret default/key"), "{reason}");
+    let text = String::from_utf8(render(&[full[..full.len() - 2].to_vec(), vec!["-o".to_owned(), "table".to_owned()]].concat()).stdout).unwrap();
+    assert!(text.contains("Secret default/test-secrets-connection is not composed yet"), "{text}");
+}
