@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::derive::{self, Derived};
-use crate::diagnostics::{Diagnostic, join_words};
+use crate::diagnostics::{Diagnostic, Reason, join_words};
 use crate::input::{ConnectionDetail, Input, Source, SourceLabel};
 use crate::names::KeyName;
 use crate::protocol::LazyObject;
@@ -64,7 +64,7 @@ pub fn aggregate(input: &Input, observed: &ObservedResources, existing: &Existin
                 result.pending.insert(derived.name.clone());
             }
             Derived::Failed(problem) => result.failures.push(Diagnostic::fatal(
-                "TemplateFailed",
+                Reason::TemplateFailed,
                 format!("derived[{index}] {}: the template failed: {problem}", derived.name),
             )),
         }
@@ -115,7 +115,7 @@ pub fn conflicts(input: &Input) -> Vec<Diagnostic> {
             } else {
                 format!("key {key:?} is written by {}; the later entry wins", join_words(&labels))
             };
-            Diagnostic::warning("ConflictingKeys", message)
+            Diagnostic::warning(Reason::ConflictingKeys, message)
         })
         .collect()
 }

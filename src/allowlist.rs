@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Reason};
 use crate::input::Input;
 use crate::names::KeyName;
 use crate::secret::SecretBytes;
@@ -43,7 +43,7 @@ pub fn unproducible_keys(input: &Input) -> Vec<Diagnostic> {
                 })
                 .unwrap_or_default();
             Diagnostic::warning(
-                "KeyNeverProduced",
+                Reason::AllowListKeyNeverProduced,
                 format!("connectionSecretKeys lists {key:?}, but no entry produces it{hint}"),
             )
         })

@@ -10,24 +10,94 @@ pub enum Severity {
     Normal,
 }
 
+/// Every reason the function and render give, one word each, as
+/// Kubernetes events and conditions carry them. Users filter events by
+/// these, so each means one thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// The step's input is not a valid `ConnectionDetails`.
+    InvalidInput,
+    /// The step has no input at all.
+    MissingInput,
+    /// The request has no observed composite resource.
+    MissingComposite,
+    /// The bytes are not a RunFunctionRequest.
+    MalformedRequest,
+    /// The function's own messages did not decode (render only).
+    FunctionFailed,
+    /// A derived key's template failed while rendering.
+    TemplateFailed,
+    /// A Secret or ConfigMap would exceed Kubernetes' 1 MiB.
+    SecretTooLarge,
+    /// A value cannot go where it is copied (not text for a ConfigMap, not
+    /// JSON for a Docker config).
+    InvalidValue,
+    /// Two entries write one key.
+    ConflictingKeys,
+    /// The input's `connectionSecretKeys` lists a key no entry produces.
+    AllowListKeyNeverProduced,
+    /// The XRD's `connectionSecretKeys` lists a key the composition never
+    /// produces (render only, where it knows the XRD).
+    XrdKeyNeverProduced,
+    /// A `fromSecretKeyRef` Secret does not exist.
+    SecretNotFound,
+    /// A `fromSecretKeyRef` Secret lacks the key.
+    SecretKeyNotFound,
+    /// A setting for a composed Secret, in a mode that composes none.
+    SettingNotApplied,
+    /// A modern XR's `desired.composite.connectionDetails`, which Crossplane
+    /// ignores (render only).
+    ConnectionDetailsIgnored,
+    /// Requirements still changed after Crossplane's last call (render only).
+    RequirementsUnsettled,
+    /// Required keys are missing.
+    WaitingForKeys,
+    /// Every required key is present.
+    Available,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "InvalidInput",
+            Self::MissingInput => "MissingInput",
+            Self::MissingComposite => "MissingComposite",
+            Self::MalformedRequest => "MalformedRequest",
+            Self::FunctionFailed => "FunctionFailed",
+            Self::TemplateFailed => "TemplateFailed",
+            Self::SecretTooLarge => "SecretTooLarge",
+            Self::InvalidValue => "InvalidValue",
+            Self::ConflictingKeys => "ConflictingKeys",
+            Self::AllowListKeyNeverProduced => "AllowListKeyNeverProduced",
+            Self::XrdKeyNeverProduced => "XrdKeyNeverProduced",
+            Self::SecretNotFound => "SecretNotFound",
+            Self::SecretKeyNotFound => "SecretKeyNotFound",
+            Self::SettingNotApplied => "SettingNotApplied",
+            Self::ConnectionDetailsIgnored => "ConnectionDetailsIgnored",
+            Self::RequirementsUnsettled => "RequirementsUnsettled",
+            Self::WaitingForKeys => "WaitingForKeys",
+            Self::Available => "Available",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// A CamelCase reason, as Kubernetes events carry.
-    pub reason: &'static str,
+    pub reason: Reason,
     pub message: String,
 }
 
 impl Diagnostic {
-    pub fn fatal(reason: &'static str, message: impl Into<String>) -> Self {
+    pub fn fatal(reason: Reason, message: impl Into<String>) -> Self {
         Self { severity: Severity::Fatal, reason, message: message.into() }
     }
 
-    pub fn warning(reason: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(reason: Reason, message: impl Into<String>) -> Self {
         Self { severity: Severity::Warning, reason, message: message.into() }
     }
 
-    pub fn normal(reason: &'static str, message: impl Into<String>) -> Self {
+    pub fn normal(reason: Reason, message: impl Into<String>) -> Self {
         Self { severity: Severity::Normal, reason, message: message.into() }
     }
 }

@@ -303,10 +303,16 @@ mod tests {
             "derived": [{"name": "url", "template": "{{ username }}:{{ admin }}@{{ host }}"}],
         });
         let observed = ObservedResources::from([
-            ("db".to_owned(), resource(json!({"status": {"atProvider": {}}}), &[("username", b"u"), ("password", b"p")])),
+            (
+                "db".to_owned(),
+                resource(json!({"status": {"atProvider": {}}}), &[("username", b"u"), ("password", b"p")]),
+            ),
             (
                 "cache".to_owned(),
-                resource(json!({"metadata": {"namespace": "apps"}, "spec": {"writeConnectionSecretToRef": {"name": "cache-conn"}}}), &[]),
+                resource(
+                    json!({"metadata": {"namespace": "apps"}, "spec": {"writeConnectionSecretToRef": {"name": "cache-conn"}}}),
+                    &[],
+                ),
             ),
         ]);
         let fetch = |id: &SecretId| match id.name.as_str() {

@@ -11,7 +11,7 @@ use std::fmt;
 use serde_json::{Map, Value, json};
 
 use crate::composite::Composite;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Reason};
 use crate::input::{FanOut, Input};
 use crate::metadata::{MAX_ANNOTATION_BYTES, MergedMetadata, ObjectMetadata};
 use crate::names::{KeyName, Namespace, ObjectName};
@@ -250,7 +250,7 @@ fn check(destination: &Destination) -> Result<(), Diagnostic> {
         && let Some((key, _)) = destination.data.iter().find(|(_, value)| not_text(value))
     {
         return Err(Diagnostic::fatal(
-            "InvalidValue",
+            Reason::InvalidValue,
             format!("{} key {key}: the value is not valid UTF-8, and ConfigMap data must be text", destination.label()),
         ));
     }
@@ -259,7 +259,7 @@ fn check(destination: &Destination) -> Result<(), Diagnostic> {
         && serde_json::from_slice::<Value>(value.expose()).is_err()
     {
         return Err(Diagnostic::fatal(
-            "InvalidValue",
+            Reason::InvalidValue,
             format!(
                 "{} key {}: the value is not JSON, and a {} Secret must hold JSON there",
                 destination.label(),
@@ -269,11 +269,11 @@ fn check(destination: &Destination) -> Result<(), Diagnostic> {
         ));
     }
     let size = output::data_size(destination.data.iter().map(|(key, value)| (key.as_str(), value.len())));
-    output::check_size(&destination.label(), size).map_err(|message| Diagnostic::fatal("SecretTooLarge", message))
+    output::check_size(&destination.label(), size).map_err(|message| Diagnostic::fatal(Reason::SecretTooLarge, message))
 }
 
 fn invalid(message: String) -> Diagnostic {
-    Diagnostic::fatal("InvalidInput", format!("invalid function input: {message}"))
+    Diagnostic::fatal(Reason::InvalidInput, format!("invalid function input: {message}"))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use prost_types::{Duration, Struct};
 
 use crate::aggregate::{self, ObservedResource, ObservedResources};
 use crate::composite::Composite;
-use crate::diagnostics::{Diagnostic, Severity as DiagnosticSeverity};
+use crate::diagnostics::{Diagnostic, Reason, Severity as DiagnosticSeverity};
 use crate::explain::{self, Explanation};
 use crate::fanout;
 use crate::input;
@@ -49,7 +49,7 @@ pub fn run_function(request: &[u8]) -> Result<Vec<u8>, prost::DecodeError> {
 /// result saying what did not decode.
 pub fn run_function_or_fatal(request: &[u8]) -> Vec<u8> {
     run_function(request).unwrap_or_else(|error| {
-        fatal_response(Diagnostic::fatal("MalformedRequest", describe_malformed(&error))).encode_to_vec()
+        fatal_response(Diagnostic::fatal(Reason::MalformedRequest, describe_malformed(&error))).encode_to_vec()
     })
 }
 
@@ -89,7 +89,7 @@ pub fn respond(request: &RunFunctionRequest) -> RunFunctionResponse {
         .and_then(|response| RunFunctionResponse::decode(response.as_slice()))
         .unwrap_or_else(|error| {
             fatal_response(Diagnostic::fatal(
-                "FunctionFailed",
+                Reason::FunctionFailed,
                 format!("the function's messages did not decode: {error}"),
             ))
         })
@@ -118,7 +118,7 @@ fn respond_to(request: &RequestView, earlier_details: &BTreeMap<String, Vec<u8>>
         .map(|composite| LazyObject::from_chunks(&composite.resource))
         .filter(LazyObject::is_present);
     let Some(composite) = composite else {
-        let missing = Diagnostic::fatal("MissingComposite", "the request has no observed composite resource");
+        let missing = Diagnostic::fatal(Reason::MissingComposite, "the request has no observed composite resource");
         response.results.push(to_result(&missing, Target::Composite));
         return response;
     };
@@ -250,7 +250,7 @@ fn write_to_composite(
     let ours = plan.keys.iter().map(|(key, value)| (key.as_str(), value.len()));
     let size = output::data_size(kept.map(|(key, value)| (key.as_str(), value.len())).chain(ours));
     output::check_size("the composite's connection secret", size)
-        .map_err(|message| Diagnostic::fatal("SecretTooLarge", message))?;
+        .map_err(|message| Diagnostic::fatal(Reason::SecretTooLarge, message))?;
     let composite = desired.composite.get_or_insert_with(empty_resource);
     composite.connection_details =
         plan.keys.iter().map(|(key, value)| (key.to_string(), value.expose().to_vec())).collect();
@@ -277,7 +277,7 @@ fn write_connection_secret(
     }
     let size = output::data_size(plan.keys.iter().map(|(key, value)| (key.as_str(), value.len())));
     output::check_size(&format!("Secret {}", secret.location), size)
-        .map_err(|message| Diagnostic::fatal("SecretTooLarge", message))?;
+        .map_err(|message| Diagnostic::fatal(Reason::SecretTooLarge, message))?;
     let object = output::connection_secret(secret, &plan.keys);
     let ready = if waiting { Ready::False } else { Ready::True };
     desired.resources.insert(
@@ -295,7 +295,7 @@ fn report_readiness(readiness: &Readiness, request: &RequestView, response: &mut
         response.conditions.push(Condition {
             r#type: CONDITION_TYPE.to_owned(),
             status: if readiness.is_ready() { Status::ConditionTrue } else { Status::ConditionFalse }.into(),
-            reason: readiness.reason().to_owned(),
+            reason: readiness.reason().as_str().to_owned(),
             message: Some(message),
             target: Some(Target::CompositeAndClaim.into()),
         });
@@ -321,7 +321,7 @@ pub(crate) fn to_result(diagnostic: &Diagnostic, target: Target) -> FunctionResu
     FunctionResult {
         severity: severity.into(),
         message: diagnostic.message.clone(),
-        reason: Some(diagnostic.reason.to_owned()),
+        reason: Some(diagnostic.reason.as_str().to_owned()),
         target: Some(target.into()),
     }
 }

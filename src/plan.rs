@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::aggregate::{self, ObservedResources};
 use crate::allowlist;
 use crate::composite::Composite;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Reason};
 use crate::fanout;
 use crate::input::{self, API_VERSION, KIND};
 use crate::names::KeyName;
@@ -48,11 +48,12 @@ pub fn plan(
 ) -> Result<Plan, Diagnostic> {
     let input = input.ok_or_else(|| {
         Diagnostic::fatal(
-            "MissingInput",
+            Reason::MissingInput,
             format!("the pipeline step gives no input; add one of apiVersion {API_VERSION}, kind {KIND}"),
         )
     })?;
-    let mut input = input::parse(input).map_err(|errors| Diagnostic::fatal("InvalidInput", errors.to_string()))?;
+    let mut input =
+        input::parse(input).map_err(|errors| Diagnostic::fatal(Reason::InvalidInput, errors.to_string()))?;
     if let Some(reference) = &input.write_connection_secret_to_ref {
         input.write_connection_secret_to_ref = Some(patches::apply(reference, composite).map_err(invalid_input)?);
     }
@@ -64,7 +65,7 @@ pub fn plan(
     let aggregate = aggregate::aggregate(&input, resources, &existing);
     if !aggregate.failures.is_empty() {
         let messages: Vec<&str> = aggregate.failures.iter().map(|failure| failure.message.as_str()).collect();
-        return Err(Diagnostic::fatal("TemplateFailed", messages.join("; ")));
+        return Err(Diagnostic::fatal(Reason::TemplateFailed, messages.join("; ")));
     }
     let fan_out_namespace = output::secret_location(&input, &composite).ok().map(|location| location.namespace);
     let fan_out = fanout::destinations(&input, &aggregate.produced, fan_out_namespace.as_ref(), &composite)?;
@@ -113,7 +114,7 @@ fn unused_secret_settings(input: &input::Input, destination: &Destination) -> Ve
         .filter(|(_, set)| *set)
         .map(|(field, _)| {
             Diagnostic::warning(
-                "SettingNotApplied",
+                Reason::SettingNotApplied,
                 format!(
                     "{field} is not applied: the connection details go to desired.composite (mode Composite, \
                      or Auto for a legacy XR), and Crossplane writes that Secret itself; use mode Secret to \
@@ -125,5 +126,5 @@ fn unused_secret_settings(input: &input::Input, destination: &Destination) -> Ve
 }
 
 fn invalid_input(message: String) -> Diagnostic {
-    Diagnostic::fatal("InvalidInput", format!("invalid function input ({API_VERSION} {KIND}): {message}"))
+    Diagnostic::fatal(Reason::InvalidInput, format!("invalid function input ({API_VERSION} {KIND}): {message}"))
 }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::diagnostics::Reason;
 use crate::input::{Input, RequiredKeys};
 use crate::names::KeyName;
 use crate::secret::SecretBytes;
@@ -27,8 +28,8 @@ impl Readiness {
         self.missing.is_empty()
     }
 
-    pub fn reason(&self) -> &'static str {
-        if self.is_ready() { "Available" } else { "WaitingForKeys" }
+    pub fn reason(&self) -> Reason {
+        if self.is_ready() { Reason::Available } else { Reason::WaitingForKeys }
     }
 
     pub fn message(&self) -> String {
@@ -85,7 +86,7 @@ mod tests {
         let readiness = evaluate(&input(json!(["username", "password"])), &produced(&["port"])).unwrap();
         assert!(!readiness.is_ready());
         assert_eq!(readiness.message(), "waiting for connection secret keys: password, username");
-        assert_eq!((readiness.reason(), readiness.ttl_seconds()), ("WaitingForKeys", 15));
+        assert_eq!((readiness.reason(), readiness.ttl_seconds()), (Reason::WaitingForKeys, 15));
     }
 
     #[test]
@@ -95,7 +96,7 @@ mod tests {
         let ready = evaluate(&input(json!("All")), &produced(&["username", "password", "port"])).unwrap();
         assert!(ready.is_ready());
         assert_eq!(ready.message(), "all 3 required connection secret keys are present");
-        assert_eq!((ready.reason(), ready.ttl_seconds()), ("Available", 60));
+        assert_eq!((ready.reason(), ready.ttl_seconds()), (Reason::Available, 60));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Reason};
 use crate::input::{Input, SecretKeyRef, Source};
 use crate::names::{Namespace, ObjectName};
 use crate::secret::SecretBytes;
@@ -126,7 +126,7 @@ impl ExistingSecrets {
             let Some(id) = self.id(reference) else { continue };
             let problem = match self.fetched.get(&id) {
                 Some(Fetched::Missing) if warned.insert(id.to_string()) => Diagnostic::warning(
-                    "SecretNotFound",
+                    Reason::SecretNotFound,
                     format!("Secret {id}, which {path} reads, does not exist; its keys stay pending until it does"),
                 ),
                 Some(Fetched::Found(data))
@@ -134,7 +134,7 @@ impl ExistingSecrets {
                         && warned.insert(format!("{id} {}", reference.key)) =>
                 {
                     Diagnostic::warning(
-                        "SecretKeyNotFound",
+                        Reason::SecretKeyNotFound,
                         format!("Secret {id} has no key {:?}, which {path} reads", reference.key.as_str()),
                     )
                 }

@@ -15,7 +15,7 @@ mod requirements;
 
 use serde_json::{Map, Value, json};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Reason};
 use crate::explain::{self as key_accounts, Explanation, KeyAccount};
 use crate::function::{explain, respond, to_result};
 use crate::protocol::json_to_struct;
@@ -230,7 +230,7 @@ fn run_with_requirements(
         previous = Some(requirements);
     }
     let unsettled = Diagnostic::fatal(
-        "RequirementsUnsettled",
+        Reason::RequirementsUnsettled,
         format!("the function's requirements were still changing after {MAX_REQUIREMENT_ROUNDS} calls"),
     );
     (response, Err(unsettled))

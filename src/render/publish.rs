@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use super::documents::{Document, RenderError};
 use super::observed::{RESOURCE_NAME_ANNOTATION, namespaced_name};
 use crate::composite::Composite;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Reason};
 use crate::output::{CONNECTION_SECRET_TYPE, secret_object};
 use crate::protocol::struct_to_json;
 use crate::protocol::v1::RunFunctionResponse;
@@ -75,7 +75,7 @@ pub fn publish(
     if composite.modern {
         if !details.is_empty() {
             published.diagnostics.push(Diagnostic::warning(
-                "ConnectionDetailsIgnored",
+                Reason::ConnectionDetailsIgnored,
                 "the XR is a Crossplane v2 XR (it has spec.crossplane), for which Crossplane ignores \
                  desired.composite.connectionDetails; use mode Secret or Auto to compose a Secret",
             ));
@@ -136,7 +136,7 @@ fn unproduced_xrd_keys(allowed: &[&str], details: &BTreeMap<String, Vec<u8>>) ->
                 .map(|close| format!("; did you mean {close:?}, which the composition produces?"))
                 .unwrap_or_default();
             Diagnostic::warning(
-                "KeyNeverProduced",
+                Reason::XrdKeyNeverProduced,
                 format!("the XRD's connectionSecretKeys lists {key:?}, but the composition produces no such key{hint}"),
             )
         })
