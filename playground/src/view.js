@@ -3,20 +3,30 @@
 
 const RENDER_API = 'render.crossplane.io/v1beta1';
 
-/** The documents of -o json, sorted into what the page lists. */
+/**
+ * The documents of -o json, sorted into what the page lists: `objects` are
+ * the Secrets and ConfigMaps (the Secrets tab), `explanations` each object's
+ * account of its keys; other composed objects (PushSecrets) stay only in
+ * `documents`, for the YAML and Table views.
+ */
 export function classify(jsonText) {
   const documents = JSON.parse(jsonText);
   const objects = [];
+  const explanations = [];
   const results = [];
   const conditions = [];
   let readiness;
   for (const document of documents) {
-    if (document.apiVersion === RENDER_API && document.kind === 'Result') results.push(document);
-    else if (document.apiVersion === RENDER_API && document.kind === 'Condition') conditions.push(document);
-    else if (document.apiVersion === RENDER_API && document.kind === 'Readiness') readiness = document;
-    else objects.push(document);
+    const ours = document.apiVersion === RENDER_API;
+    if (ours && document.kind === 'Result') results.push(document);
+    else if (ours && document.kind === 'Condition') conditions.push(document);
+    else if (ours && document.kind === 'Readiness') readiness = document;
+    else if (ours && document.kind === 'Explanation') explanations.push(document);
+    else if (document.apiVersion === 'v1' && (document.kind === 'Secret' || document.kind === 'ConfigMap')) {
+      objects.push(document);
+    }
   }
-  return { documents, objects, results, conditions, readiness };
+  return { documents, objects, explanations, results, conditions, readiness };
 }
 
 /** `SEVERITY_WARNING` → `WARNING`. */

@@ -115,6 +115,14 @@ describe('secret values stay hidden outside the per-key reveal', () => {
     });
   }
 
+  test('the Secrets tab lists only Secrets and ConfigMaps; explanations and PushSecrets are apart', () => {
+    const { objects, explanations, documents } = classify(renderer.render(cliRequest('external-secrets'), 'json').output);
+    assert.deepEqual([...new Set(objects.map((o) => o.kind))], ['Secret']);
+    assert.ok(explanations.length >= 2, 'an explanation per written Secret');
+    assert.ok(explanations.every((e) => e.keys.every((k) => !('value' in k))), 'explanations count bytes only');
+    assert.equal(documents.filter((d) => d.kind === 'PushSecret').length, 2);
+  });
+
   test('byte counts match the table', () => {
     const request = cliRequest('aws-iam');
     const table = renderer.render(request, 'table').output;
