@@ -454,6 +454,9 @@ fn a_secret_with_no_key_yet_is_explained_though_it_is_not_composed() {
     assert!(key_states(pending).iter().all(|(_, state)| state == "Missing"), "{pending}");
     let reason = pending["keys"][0]["reason"].as_str().unwrap();
     assert!(reason.contains("holds no keys yet (Secret default/key"), "{reason}");
-    let text = String::from_utf8(render(&[full[..full.len() - 2].to_vec(), vec!["-o".to_owned(), "table".to_owned()]].concat()).stdout).unwrap();
+    let text = String::from_utf8(
+        render(&[full[..full.len() - 2].to_vec(), vec!["-o".to_owned(), "table".to_owned()]].concat()).stdout,
+    )
+    .unwrap();
     assert!(text.contains("Secret default/test-secrets-connection is not composed yet"), "{text}");
 }
