@@ -11,17 +11,13 @@ use std::collections::BTreeMap;
 use prost::Message;
 use prost_types::{Duration, Struct};
 
-use crate::aggregate::{self, ObservedResource, ObservedResources};
-use crate::composite::Composite;
+use crate::aggregate::{ObservedResource, ObservedResources};
 use crate::diagnostics::{Diagnostic, Reason, Severity as DiagnosticSeverity};
 use crate::explain::{self, Explanation};
 use crate::fanout;
-use crate::input;
 use crate::names::KeyName;
-use crate::names::Namespace;
 use crate::output::{self, Destination};
-use crate::patches;
-use crate::plan::{Plan, plan};
+use crate::plan::{self, Plan};
 use crate::protocol::v1::resource_selector::Match;
 use crate::protocol::v1::{
     Capability, Condition, Ready, Resource, ResourceSelector, ResponseMeta, Result as FunctionResult,
@@ -31,7 +27,7 @@ use crate::protocol::{LazyObject, json_to_struct, struct_to_json};
 use crate::push;
 use crate::readiness::{CONDITION_TYPE, Readiness, TTL_SECONDS};
 use crate::secret::SecretBytes;
-use crate::secretref::{ExistingSecrets, Fetched, SecretId, read_secret};
+use crate::secretref::{Fetched, SecretId, read_secret};
 use crate::wire::{self, PassedDesired, RequestView, StateView};
 
 /// Decodes a request, runs it, encodes the response. Only bytes that are not
@@ -64,23 +60,18 @@ pub fn describe_malformed(error: &prost::DecodeError) -> String {
 pub fn explain(request: &RunFunctionRequest) -> Option<Explanation> {
     let bytes = request.encode_to_vec();
     let view = RequestView::decode(bytes.as_slice()).ok()?;
-    let input = input::parse(&struct_to_json(view.input.as_ref()?)).ok()?;
-    let composite_chunks = &view.observed.as_ref()?.composite.as_ref()?.resource;
-    let composite_object = LazyObject::from_chunks(composite_chunks);
-    let composite = Composite::from_object(composite_object.get());
-    let mut input = input;
-    if let Some(reference) = &input.write_connection_secret_to_ref {
-        input.write_connection_secret_to_ref = Some(patches::apply(reference, composite_object.get()).ok()?);
-    }
-    let destination = output::destination(&input, &composite).ok()?;
+    let input = view.input.as_ref().map(struct_to_json);
+    let composite = LazyObject::from_chunks(&view.observed.as_ref()?.composite.as_ref()?.resource);
     let resources = view.observed.as_ref().map(observed_resources).unwrap_or_default();
-    let namespace = composite.namespace.as_deref().and_then(|ns| Namespace::new(ns).ok());
-    let existing = ExistingSecrets::fetch(&input, namespace, &|id| fetched_secret(&view, id)).ok()?;
-    let produced = aggregate::aggregate(&input, &resources, &existing).produced;
-    let accounts = explain::account(&input, &resources, &existing, &produced);
-    let fan_namespace = output::secret_location(&input, &composite).ok().map(|location| location.namespace);
-    let fan_out = fanout::destinations(&input, &produced, fan_namespace.as_ref(), &composite).unwrap_or_default();
-    Some(explain::explanation(&input, &accounts, &destination, &fan_out))
+    let fetch = |id: &SecretId| fetched_secret(&view, id);
+    let gathered = plan::gather(input.as_ref(), composite.get(), &resources, &fetch).ok()?;
+    let produced = &gathered.aggregate.produced;
+    let accounts = explain::account(&gathered.input, &resources, &gathered.existing, produced);
+    let location = output::secret_location(&gathered.input, &gathered.composite).ok();
+    let namespace = location.map(|location| location.namespace);
+    let fan_out =
+        fanout::destinations(&gathered.input, produced, namespace.as_ref(), &gathered.composite).unwrap_or_default();
+    Some(explain::explanation(&gathered.input, &accounts, &gathered.destination, &fan_out))
 }
 
 /// [`run_function`] on typed messages, for `render`.
@@ -124,7 +115,7 @@ fn respond_to(request: &RequestView, earlier_details: &BTreeMap<String, Vec<u8>>
     };
     let resources = observed.map(observed_resources).unwrap_or_default();
     let fetch = |id: &SecretId| fetched_secret(request, id);
-    match plan(input.as_ref(), composite.get(), &resources, &fetch) {
+    match plan::plan(input.as_ref(), composite.get(), &resources, &fetch) {
         Ok(plan) => apply(plan, request, earlier_details, &mut response),
         Err(fatal) => response.results.push(to_result(&fatal, Target::Composite)),
     }

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::aggregate::{self, ObservedResources};
+use crate::aggregate::{self, Aggregate, ObservedResources};
 use crate::allowlist;
 use crate::composite::Composite;
 use crate::diagnostics::{Diagnostic, Reason};
 use crate::fanout;
-use crate::input::{self, API_VERSION, KIND};
+use crate::input::{self, API_VERSION, Input, KIND};
 use crate::names::KeyName;
 use crate::names::Namespace;
 use crate::output::{self, Destination};
@@ -37,15 +37,26 @@ pub struct Plan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Plans a request from its raw input and observed state; `fetch` tells
-/// what Crossplane answered for a Secret the input references. `Err` is the
-/// one FATAL result the request gets.
-pub fn plan(
+/// What every use of a request shares: the input read (its Secret ref
+/// patched from the XR), the destination chosen, the referenced Secrets
+/// looked up, and the keys gathered.
+pub struct Gathered {
+    pub input: Input,
+    pub composite: Composite,
+    pub destination: Destination,
+    pub existing: ExistingSecrets,
+    pub aggregate: Aggregate,
+}
+
+/// Gathers a request's keys from its raw input and observed state; `fetch`
+/// tells what Crossplane answered for a Secret the input references. `Err`
+/// is the one FATAL result the request gets.
+pub fn gather(
     input: Option<&Value>,
     composite: &Value,
     resources: &ObservedResources<'_>,
     fetch: &dyn Fn(&SecretId) -> Fetched,
-) -> Result<Plan, Diagnostic> {
+) -> Result<Gathered, Diagnostic> {
     let input = input.ok_or_else(|| {
         Diagnostic::fatal(
             Reason::MissingInput,
@@ -63,6 +74,18 @@ pub fn plan(
     let existing = ExistingSecrets::fetch(&input, composite_namespace, fetch)
         .map_err(|errors| invalid_input(errors.join("; ")))?;
     let aggregate = aggregate::aggregate(&input, resources, &existing);
+    Ok(Gathered { input, composite, destination, existing, aggregate })
+}
+
+/// Plans a request: [`gather`], then the fan-out, the pushes, readiness and
+/// what to tell the user.
+pub fn plan(
+    input: Option<&Value>,
+    composite: &Value,
+    resources: &ObservedResources<'_>,
+    fetch: &dyn Fn(&SecretId) -> Fetched,
+) -> Result<Plan, Diagnostic> {
+    let Gathered { input, composite, destination, existing, aggregate } = gather(input, composite, resources, fetch)?;
     if !aggregate.failures.is_empty() {
         let messages: Vec<&str> = aggregate.failures.iter().map(|failure| failure.message.as_str()).collect();
         return Err(Diagnostic::fatal(Reason::TemplateFailed, messages.join("; ")));
