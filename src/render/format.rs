@@ -2,14 +2,14 @@
 //! lists objects like `kubectl get secrets -A` and describes each like
 //! `kubectl describe`, with a byte count per key.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
 
 use super::documents::RenderError;
-use super::observed::namespaced_name;
+use super::objects::{Body, Object};
+use crate::push;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -23,7 +23,7 @@ pub enum Format {
 /// documents.
 #[derive(Debug, Default)]
 pub struct Output {
-    pub objects: Vec<Map<String, Value>>,
+    pub objects: Vec<Object>,
     /// `Explanation` documents: each written object's keys, where they come
     /// from, and why any is missing or dropped.
     pub explanations: Vec<Map<String, Value>>,
@@ -34,13 +34,12 @@ pub struct Output {
 }
 
 impl Output {
-    fn documents(&self) -> impl Iterator<Item = &Map<String, Value>> {
-        self.objects
-            .iter()
-            .chain(&self.explanations)
-            .chain(&self.results)
-            .chain(&self.conditions)
-            .chain(&self.readiness)
+    /// Every document in output order; the objects are written here, and
+    /// only here, in the API server's form.
+    fn documents(&self) -> Vec<Map<String, Value>> {
+        let objects = self.objects.iter().map(Object::to_json);
+        let rest = self.explanations.iter().chain(&self.results).chain(&self.conditions).chain(&self.readiness);
+        objects.chain(rest.cloned()).collect()
     }
 }
 
@@ -54,7 +53,7 @@ pub fn format(output: &Output, format: Format) -> Result<String, RenderError> {
 
 fn yaml(output: &Output) -> Result<String, RenderError> {
     let mut text = String::new();
-    for document in output.documents() {
+    for document in &output.documents() {
         let yaml = serde_saphyr::to_string(document).map_err(|error| RenderError {
             file: None,
             line: None,
@@ -67,7 +66,7 @@ fn yaml(output: &Output) -> Result<String, RenderError> {
 }
 
 fn json(output: &Output) -> Result<String, RenderError> {
-    let documents: Vec<&Map<String, Value>> = output.documents().collect();
+    let documents = output.documents();
     serde_json::to_string_pretty(&documents).map(|text| text + "\n").map_err(|error| RenderError {
         file: None,
         line: None,
@@ -77,25 +76,25 @@ fn json(output: &Output) -> Result<String, RenderError> {
 
 fn table(output: &Output) -> String {
     let mut text = String::new();
-    let secrets: Vec<&Map<String, Value>> = output.objects.iter().filter(|o| kind(o) == "Secret").collect();
-    let config_maps: Vec<&Map<String, Value>> = output.objects.iter().filter(|o| kind(o) == "ConfigMap").collect();
+    let of_kind = |kind: &str| -> Vec<&Object> { output.objects.iter().filter(|o| o.kind() == kind).collect() };
+    let (secrets, config_maps, pushes) = (of_kind("Secret"), of_kind("ConfigMap"), of_kind(push::KIND));
     if !secrets.is_empty() {
         let rows = secrets.iter().map(|secret| {
-            let (namespace, name) = namespaced_name(secret.get("metadata"));
-            let secret_type = secret.get("type").and_then(Value::as_str).unwrap_or("Opaque").to_owned();
-            vec![namespace, name, secret_type, data_sizes(secret).len().to_string()]
+            let secret_type = match &secret.body {
+                Body::Secret { secret_type, .. } => secret_type.clone(),
+                _ => String::new(),
+            };
+            vec![secret.namespace.clone(), secret.name.clone(), secret_type, secret.data_sizes().len().to_string()]
         });
         columns(&mut text, &["NAMESPACE", "NAME", "TYPE", "DATA"], rows.collect());
     }
     if !config_maps.is_empty() {
         separate(&mut text);
         let rows = config_maps.iter().map(|config_map| {
-            let (namespace, name) = namespaced_name(config_map.get("metadata"));
-            vec![namespace, name, data_sizes(config_map).len().to_string()]
+            vec![config_map.namespace.clone(), config_map.name.clone(), config_map.data_sizes().len().to_string()]
         });
         columns(&mut text, &["NAMESPACE", "NAME", "DATA"], rows.collect());
     }
-    let pushes: Vec<&Map<String, Value>> = output.objects.iter().filter(|o| kind(o) == "PushSecret").collect();
     if !pushes.is_empty() {
         separate(&mut text);
         columns(
@@ -143,15 +142,11 @@ fn table(output: &Output) -> String {
 }
 
 /// The Explanation document of `object`, matched by kind, namespace and name.
-fn explanation_of<'a>(
-    explanations: &'a [Map<String, Value>],
-    object: &Map<String, Value>,
-) -> Option<&'a Map<String, Value>> {
-    let (namespace, name) = namespaced_name(object.get("metadata"));
+fn explanation_of<'a>(explanations: &'a [Map<String, Value>], object: &Object) -> Option<&'a Map<String, Value>> {
     explanations.iter().find(|explanation| {
         let about = explanation.get("object");
         let text = |field: &str| about.and_then(|o| o.get(field)).and_then(Value::as_str).unwrap_or_default();
-        text("kind") == kind(object) && text("namespace") == namespace && text("name") == name
+        text("kind") == object.kind() && text("namespace") == object.namespace && text("name") == object.name
     })
 }
 
@@ -178,9 +173,10 @@ fn explain_keys(text: &mut String, explanation: &Map<String, Value>) {
 }
 
 /// Which Secret a PushSecret pushes, where to, and how many keys.
-fn push_row(push: &Map<String, Value>) -> Vec<String> {
-    let (namespace, name) = namespaced_name(push.get("metadata"));
-    let spec = push.get("spec");
+fn push_row(push: &Object) -> Vec<String> {
+    let Body::Other { fields, .. } = &push.body else { return Vec::new() };
+    let (namespace, name) = (push.namespace.clone(), push.name.clone());
+    let spec = fields.get("spec");
     let text = |pointer: &str| spec.and_then(|s| s.pointer(pointer)).and_then(Value::as_str).unwrap_or_default();
     let store = format!("{}/{}", text("/secretStoreRefs/0/kind"), text("/secretStoreRefs/0/name"));
     let keys = spec.and_then(|s| s.get("data")).and_then(Value::as_array).map_or(0, Vec::len);
@@ -217,18 +213,17 @@ fn readiness_table(text: &mut String, readiness: &Map<String, Value>) {
     }
 }
 
-fn describe(text: &mut String, object: &Map<String, Value>) {
-    let (namespace, name) = namespaced_name(object.get("metadata"));
-    let _ = writeln!(text, "Name:         {name}");
-    let _ = writeln!(text, "Namespace:    {namespace}");
-    describe_map(text, "Labels:", object, "labels", "=");
-    describe_map(text, "Annotations:", object, "annotations", ": ");
-    let _ = writeln!(text, "Kind:         {}", kind(object));
-    if let Some(secret_type) = object.get("type").and_then(Value::as_str) {
+fn describe(text: &mut String, object: &Object) {
+    let _ = writeln!(text, "Name:         {}", object.name);
+    let _ = writeln!(text, "Namespace:    {}", object.namespace);
+    describe_map(text, "Labels:", &object.labels, "=");
+    describe_map(text, "Annotations:", &object.annotations, ": ");
+    let _ = writeln!(text, "Kind:         {}", object.kind());
+    if let Body::Secret { secret_type, .. } = &object.body {
         let _ = writeln!(text, "Type:         {secret_type}");
     }
     let _ = writeln!(text, "\nData\n====");
-    let sizes = data_sizes(object);
+    let sizes = object.data_sizes();
     // kubectl describe sets the counts in one column, two spaces after the
     // longest `key:`.
     let width = sizes.iter().map(|(key, _)| key.chars().count() + 1).max().unwrap_or_default();
@@ -240,36 +235,12 @@ fn describe(text: &mut String, object: &Map<String, Value>) {
 
 /// `Labels:` or `Annotations:` as kubectl describe prints them: one entry a
 /// line in the value column, `<none>` for none.
-fn describe_map(text: &mut String, heading: &str, object: &Map<String, Value>, field: &str, separator: &str) {
-    let entries = object.get("metadata").and_then(|m| m.get(field)).and_then(Value::as_object);
-    let mut lines = entries
-        .into_iter()
-        .flatten()
-        .map(|(key, value)| format!("{key}{separator}{}", value.as_str().unwrap_or_default()));
+fn describe_map(text: &mut String, heading: &str, entries: &BTreeMap<String, String>, separator: &str) {
+    let mut lines = entries.iter().map(|(key, value)| format!("{key}{separator}{value}"));
     let _ = writeln!(text, "{heading:<14}{}", lines.next().unwrap_or_else(|| "<none>".to_owned()));
     for line in lines {
         let _ = writeln!(text, "{:<14}{line}", "");
     }
-}
-
-/// Each key with the size of its value: decoded for a Secret's base64
-/// `data`, as written for a ConfigMap.
-fn data_sizes(object: &Map<String, Value>) -> Vec<(&str, usize)> {
-    let base64_encoded = kind(object) == "Secret";
-    object
-        .get("data")
-        .and_then(Value::as_object)
-        .map(|data| {
-            data.iter()
-                .map(|(key, value)| {
-                    let text = value.as_str().unwrap_or_default();
-                    let size =
-                        if base64_encoded { BASE64.decode(text).map_or(0, |bytes| bytes.len()) } else { text.len() };
-                    (key.as_str(), size)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn columns(text: &mut String, headers: &[&str], rows: Vec<Vec<String>>) {
@@ -299,10 +270,6 @@ fn separate(text: &mut String) {
     }
 }
 
-fn kind(object: &Map<String, Value>) -> &str {
-    field(object, "kind")
-}
-
 fn field<'a>(object: &'a Map<String, Value>, name: &str) -> &'a str {
     object.get(name).and_then(Value::as_str).unwrap_or_default()
 }
@@ -320,14 +287,20 @@ mod tests {
 
     #[test]
     fn describe_sets_byte_counts_in_one_column() {
-        let secret = object(json!({
-            "kind": "Secret",
-            "metadata": {"name": "s", "namespace": "ns"},
-            "data": {"attribute.secret": "YWJj", "username": "YQ=="},
-        }));
+        let data: [(&str, &[u8]); 2] = [("attribute.secret", b"abc"), ("username", b"a")];
+        let secret = Object::secret("ns", "s", "Opaque", data);
         let mut text = String::new();
         describe(&mut text, &secret);
         assert!(text.contains("\nattribute.secret:  3 bytes\nusername:          1 bytes\n"), "{text}");
+    }
+
+    #[test]
+    fn objects_become_base64_only_when_written() {
+        let data: [(&str, &[u8]); 1] = [("password", b"\x00\xffpw")];
+        let output = Output { objects: vec![Object::secret("ns", "s", "Opaque", data)], ..Output::default() };
+        let documents = output.documents();
+        assert_eq!(documents[0]["data"], json!({"password": "AP9wdw=="}));
+        assert_eq!(Object::from_composed(&documents[0]).as_ref(), Some(&output.objects[0]), "read back unchanged");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod documents;
 pub mod format;
 
 mod composition;
+mod objects;
 mod observed;
 mod publish;
 mod requirements;
@@ -136,19 +137,20 @@ fn explain_documents(
         .objects
         .iter()
         .filter_map(|object| {
-            let kind = object.get("kind").and_then(Value::as_str)?;
-            let (namespace, name) = observed::namespaced_name(object.get("metadata"));
-            let identity = (namespace.clone(), name.clone());
-            let keys = if kind == "Secret" && explanation.composed_secret.as_ref() == Some(&identity) {
+            let identity = (object.namespace.clone(), object.name.clone());
+            let is_secret = object.kind() == "Secret";
+            let keys = if is_secret && explanation.composed_secret.as_ref() == Some(&identity) {
                 explanation.combined.as_slice()
-            } else if kind == "Secret" && published.legacy_secrets.contains(&identity) {
+            } else if is_secret && published.legacy_secrets.contains(&identity) {
                 legacy.as_slice()
             } else {
-                let fanned =
-                    explanation.fan_out.iter().find(|o| o.kind == kind && o.namespace == namespace && o.name == name);
+                let fanned = explanation
+                    .fan_out
+                    .iter()
+                    .find(|o| o.kind == object.kind() && o.namespace == object.namespace && o.name == object.name);
                 fanned?.keys.as_slice()
             };
-            Some(explanation_document(kind, &namespace, &name, keys))
+            Some(explanation_document(object.kind(), &object.namespace, &object.name, keys))
         })
         .collect();
     // A combined Secret with no key yet is not composed; its keys are what

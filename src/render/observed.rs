@@ -8,21 +8,21 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
 
 use super::documents::{Document, RenderError};
-use crate::output::secret_object;
+use super::objects::Object;
 use crate::protocol::v1::Resource;
 
 /// The annotation by which Crossplane ties a composed resource to its
 /// composition resource name.
 pub const RESOURCE_NAME_ANNOTATION: &str = "crossplane.io/composition-resource-name";
 /// Where `kubectl` puts an object without a namespace.
-const DEFAULT_NAMESPACE: &str = "default";
+pub const DEFAULT_NAMESPACE: &str = "default";
 
 #[derive(Debug, Default)]
 pub struct Observed {
     /// By composition resource name.
     pub resources: BTreeMap<String, Resource>,
     /// The composed resources' connection Secrets, as the cluster holds them.
-    pub connection_secrets: Vec<Map<String, Value>>,
+    pub connection_secrets: Vec<Object>,
 }
 
 pub fn observed(resources: &[Document], secrets: &[Document]) -> Result<Observed, RenderError> {
@@ -41,7 +41,7 @@ pub fn observed(resources: &[Document], secrets: &[Document]) -> Result<Observed
             let secret_type = secret.value.get("type").and_then(Value::as_str).unwrap_or("Opaque");
             let (namespace, secret_name) = namespaced_name(secret.value.get("metadata"));
             let data = connection_details.iter().map(|(k, v)| (k.as_str(), v.as_slice()));
-            observed.connection_secrets.push(secret_object(&namespace, &secret_name, secret_type, data));
+            observed.connection_secrets.push(Object::secret(&namespace, &secret_name, secret_type, data));
         }
         let resource = Resource { resource: Some(document.to_struct()), connection_details, ready: 0 };
         observed.resources.insert(name, resource);

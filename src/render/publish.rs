@@ -9,16 +9,16 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::documents::{Document, RenderError};
-use super::observed::{RESOURCE_NAME_ANNOTATION, namespaced_name};
+use super::objects::Object;
+use super::observed::RESOURCE_NAME_ANNOTATION;
 use crate::composite::Composite;
 use crate::diagnostics::{Diagnostic, Reason};
-use crate::output::{CONNECTION_SECRET_TYPE, secret_object};
+use crate::output::CONNECTION_SECRET_TYPE;
 use crate::protocol::struct_to_json;
 use crate::protocol::v1::RunFunctionResponse;
-use crate::push;
 use crate::spelling;
 
 /// Gives a legacy XR without a `spec.writeConnectionSecretToRef` the one
@@ -49,7 +49,7 @@ pub fn configure_composite(xr: &mut Document, secrets_namespace: Option<&str>) -
 pub struct Published {
     /// Secrets, then ConfigMaps, then PushSecrets, each sorted by
     /// namespace and name.
-    pub objects: Vec<Map<String, Value>>,
+    pub objects: Vec<Object>,
     /// What render itself has to say about publishing.
     pub diagnostics: Vec<Diagnostic>,
     /// `(namespace, name)` of the legacy XR's and claim's secrets, which
@@ -62,7 +62,7 @@ pub fn publish(
     claim: Option<&Value>,
     xrd: Option<&Value>,
     response: &RunFunctionResponse,
-    connection_secrets: Vec<Map<String, Value>>,
+    connection_secrets: Vec<Object>,
 ) -> Published {
     let mut published = Published { objects: connection_secrets, ..Published::default() };
     let composite = Composite::from_object(xr);
@@ -84,7 +84,7 @@ pub fn publish(
         publish_legacy(xr, claim, xrd, details, &mut published);
     }
     published.objects.extend(composed_objects(response, composite.namespace.as_deref()));
-    published.objects.sort_by_cached_key(|object| (kind_rank(object), namespaced_name(object.get("metadata"))));
+    published.objects.sort_by(|a, b| (a.rank(), &a.namespace, &a.name).cmp(&(b.rank(), &b.namespace, &b.name)));
     published.objects.dedup();
     published
 }
@@ -119,7 +119,7 @@ fn publish_legacy(
     let secrets = [Some(xr), claim].into_iter().flatten().filter_map(reference);
     for (namespace, name) in secrets {
         let data = filtered.iter().map(|(key, value)| (*key, *value));
-        published.objects.push(secret_object(&namespace, &name, CONNECTION_SECRET_TYPE, data));
+        published.objects.push(Object::secret(&namespace, &name, CONNECTION_SECRET_TYPE, data));
         published.legacy_secrets.push((namespace, name));
     }
 }
@@ -143,37 +143,22 @@ fn unproduced_xrd_keys(allowed: &[&str], details: &BTreeMap<String, Vec<u8>>) ->
         .collect()
 }
 
-/// The kinds render shows, in the order it shows them; `None` for others.
-fn kind_rank(object: &Map<String, Value>) -> Option<u8> {
-    let api_version = object.get("apiVersion").and_then(Value::as_str)?;
-    match (api_version, object.get("kind").and_then(Value::as_str)?) {
-        ("v1", "Secret") => Some(0),
-        ("v1", "ConfigMap") => Some(1),
-        (push::API_VERSION, push::KIND) => Some(2),
-        _ => None,
-    }
-}
-
-/// Desired Secrets, ConfigMaps and PushSecrets, in the XR's namespace unless they name
-/// one, each annotated with its key in `desired.resources` as Crossplane
-/// annotates what it composes: the key decides which object Crossplane
-/// keeps, so moving between functions must keep it.
-fn composed_objects(response: &RunFunctionResponse, xr_namespace: Option<&str>) -> Vec<Map<String, Value>> {
+/// Desired Secrets, ConfigMaps and PushSecrets, in the XR's namespace unless
+/// they name one, each annotated with its key in `desired.resources` as
+/// Crossplane annotates what it composes: the key decides which object
+/// Crossplane keeps, so moving between functions must keep it.
+fn composed_objects(response: &RunFunctionResponse, xr_namespace: Option<&str>) -> Vec<Object> {
     let desired = response.desired.as_ref().map(|desired| &desired.resources);
     desired
         .into_iter()
         .flatten()
         .filter_map(|(resource_name, resource)| {
-            let Value::Object(mut object) = struct_to_json(resource.resource.as_ref()?) else { return None };
-            kind_rank(&object)?;
-            let Some(Value::Object(metadata)) = object.get_mut("metadata") else { return Some(object) };
-            if let Some(namespace) = xr_namespace {
+            let Value::Object(mut composed) = struct_to_json(resource.resource.as_ref()?) else { return None };
+            if let (Some(namespace), Some(Value::Object(metadata))) = (xr_namespace, composed.get_mut("metadata")) {
                 metadata.entry("namespace").or_insert_with(|| json!(namespace));
             }
-            let annotations = metadata.entry("annotations").or_insert_with(|| json!({}));
-            if let Some(annotations) = annotations.as_object_mut() {
-                annotations.insert(RESOURCE_NAME_ANNOTATION.to_owned(), json!(resource_name));
-            }
+            let mut object = Object::from_composed(&composed)?;
+            object.annotations.insert(RESOURCE_NAME_ANNOTATION.to_owned(), resource_name.clone());
             Some(object)
         })
         .collect()
