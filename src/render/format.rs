@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::documents::RenderError;
 use super::objects::{Body, Object};
+use super::report::{ExplanationReport, ReadinessReport, Report, ResultReport};
 use crate::push;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,27 +20,18 @@ pub enum Format {
 }
 
 /// What render produced: the objects as they would exist in the cluster,
-/// then `render.crossplane.io/v1beta1` Result, Condition and Readiness
-/// documents.
+/// then what it reports about them (`render.crossplane.io/v1beta1`
+/// Explanation, Result, Condition and Readiness documents).
 #[derive(Debug, Default)]
 pub struct Output {
     pub objects: Vec<Object>,
-    /// `Explanation` documents: each written object's keys, where they come
-    /// from, and why any is missing or dropped.
-    pub explanations: Vec<Map<String, Value>>,
-    pub results: Vec<Map<String, Value>>,
-    pub conditions: Vec<Map<String, Value>>,
-    /// The `Readiness` document, last.
-    pub readiness: Option<Map<String, Value>>,
+    pub report: Report,
 }
 
 impl Output {
-    /// Every document in output order; the objects are written here, and
-    /// only here, in the API server's form.
+    /// Every document in output order, written here and only here.
     fn documents(&self) -> Vec<Map<String, Value>> {
-        let objects = self.objects.iter().map(Object::to_json);
-        let rest = self.explanations.iter().chain(&self.results).chain(&self.conditions).chain(&self.readiness);
-        objects.chain(rest.cloned()).collect()
+        self.objects.iter().map(Object::to_json).chain(self.report.documents()).collect()
     }
 }
 
@@ -103,70 +95,64 @@ fn table(output: &Output) -> String {
             pushes.iter().map(|p| push_row(p)).collect(),
         );
     }
+    let report = &output.report;
     for object in secrets.iter().chain(&config_maps) {
         separate(&mut text);
         describe(&mut text, object);
-        if let Some(explanation) = explanation_of(&output.explanations, object) {
+        if let Some(explanation) = explanation_of(&report.explanations, object) {
             explain_keys(&mut text, explanation);
         }
     }
-    for explanation in output.explanations.iter().filter(|e| e.get("composed") == Some(&Value::Bool(false))) {
+    for explanation in report.explanations.iter().filter(|explanation| !explanation.composed) {
         separate(&mut text);
-        let about = explanation.get("object");
-        let text_of = |field: &str| about.and_then(|o| o.get(field)).and_then(Value::as_str).unwrap_or_default();
-        let _ = writeln!(
-            text,
-            "{} {}/{} is not composed yet: none of its keys is present.",
-            text_of("kind"),
-            text_of("namespace"),
-            text_of("name")
-        );
+        let (kind, namespace, name) = (&explanation.kind, &explanation.namespace, &explanation.name);
+        let _ = writeln!(text, "{kind} {namespace}/{name} is not composed yet: none of its keys is present.");
         explain_keys(&mut text, explanation);
     }
-    if !output.results.is_empty() {
+    if !report.results.is_empty() {
         separate(&mut text);
-        results_table(&mut text, &output.results);
+        results_table(&mut text, &report.results);
     }
-    if !output.conditions.is_empty() {
+    if !report.conditions.is_empty() {
         separate(&mut text);
-        let rows = output.conditions.iter().map(|condition| {
-            ["type", "status", "reason", "message"].iter().map(|f| field(condition, f).to_owned()).collect()
+        let rows = report.conditions.iter().map(|condition| {
+            let message = condition.message.clone().unwrap_or_default();
+            vec![condition.condition_type.clone(), condition.status.to_owned(), condition.reason.clone(), message]
         });
         columns(&mut text, &["CONDITION", "STATUS", "REASON", "MESSAGE"], rows.collect());
     }
-    if let Some(readiness) = &output.readiness {
+    if let Some(readiness) = &report.readiness {
         separate(&mut text);
         readiness_table(&mut text, readiness);
     }
     text
 }
 
-/// The Explanation document of `object`, matched by kind, namespace and name.
-fn explanation_of<'a>(explanations: &'a [Map<String, Value>], object: &Object) -> Option<&'a Map<String, Value>> {
+/// The explanation of `object`, matched by kind, namespace and name.
+fn explanation_of<'a>(explanations: &'a [ExplanationReport], object: &Object) -> Option<&'a ExplanationReport> {
     explanations.iter().find(|explanation| {
-        let about = explanation.get("object");
-        let text = |field: &str| about.and_then(|o| o.get(field)).and_then(Value::as_str).unwrap_or_default();
-        text("kind") == object.kind() && text("namespace") == object.namespace && text("name") == object.name
+        explanation.kind == object.kind()
+            && explanation.namespace == object.namespace
+            && explanation.name == object.name
     })
 }
 
 /// Every declared key of an object: present with its source, or missing or
 /// dropped with the reason.
-fn explain_keys(text: &mut String, explanation: &Map<String, Value>) {
-    let keys = explanation.get("keys").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    if keys.is_empty() {
+fn explain_keys(text: &mut String, explanation: &ExplanationReport) {
+    if explanation.keys.is_empty() {
         return;
     }
     let _ = writeln!(text, "\nKeys\n====");
-    let rows = keys
+    let rows = explanation
+        .keys
         .iter()
-        .filter_map(Value::as_object)
-        .map(|key| {
-            let why = match key.get("reason").and_then(Value::as_str) {
-                Some(reason) => format!("{}; {reason}", field(key, "source")),
-                None => field(key, "source").to_owned(),
+        .map(|account| {
+            let why = match account.state.reason() {
+                Some(reason) => format!("{}; {reason}", account.source),
+                None => account.source.clone(),
             };
-            vec![field(key, "key").to_owned(), field(key, "status").to_owned(), why]
+            vec![account.key.to_string(), account.state.name().to_owned(), why]
         })
         .collect();
     columns(text, &["KEY", "STATUS", "FROM"], rows);
@@ -185,30 +171,25 @@ fn push_row(push: &Object) -> Vec<String> {
 
 /// A STEP column only when some result names its step, as kubectl leaves
 /// out columns that say nothing.
-fn results_table(text: &mut String, results: &[Map<String, Value>]) {
-    let with_step = results.iter().any(|result| !field(result, "step").is_empty());
+fn results_table(text: &mut String, results: &[ResultReport]) {
+    let with_step = results.iter().any(|result| result.step.is_some());
     let rows = results.iter().map(|result| {
-        let severity = field(result, "severity").trim_start_matches("SEVERITY_").to_owned();
-        let mut row = vec![severity];
+        let mut row = vec![result.severity_word().to_owned()];
         if with_step {
-            row.push(field(result, "step").to_owned());
+            row.push(result.step.clone().unwrap_or_default());
         }
-        row.push(field(result, "message").to_owned());
+        row.push(result.message.clone());
         row
     });
     let headers: &[&str] = if with_step { &["RESULT", "STEP", "MESSAGE"] } else { &["RESULT", "MESSAGE"] };
     columns(text, headers, rows.collect());
 }
 
-fn readiness_table(text: &mut String, readiness: &Map<String, Value>) {
-    let mut rows = vec![vec!["composite resource".to_owned(), field(readiness, "composite").to_owned()]];
-    if let Some(Value::Object(composed)) = readiness.get("composedResources") {
-        rows.extend(
-            composed.iter().map(|(name, ready)| vec![name.clone(), ready.as_str().unwrap_or_default().to_owned()]),
-        );
-    }
+fn readiness_table(text: &mut String, readiness: &ReadinessReport) {
+    let mut rows = vec![vec!["composite resource".to_owned(), readiness.composite.to_owned()]];
+    rows.extend(readiness.composed.iter().map(|(name, ready)| vec![name.clone(), (*ready).to_owned()]));
     columns(text, &["READY", "AS SET BY THE PIPELINE"], rows);
-    if let Some(ttl) = readiness.get("ttl").and_then(Value::as_str) {
+    if let Some(ttl) = &readiness.ttl {
         let _ = writeln!(text, "\nCrossplane calls again within {ttl}.");
     }
 }
@@ -270,20 +251,12 @@ fn separate(text: &mut String) {
     }
 }
 
-fn field<'a>(object: &'a Map<String, Value>, name: &str) -> &'a str {
-    object.get(name).and_then(Value::as_str).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
-
-    fn object(value: Value) -> Map<String, Value> {
-        let Value::Object(object) = value else { unreachable!() };
-        object
-    }
+    use crate::protocol::v1::Severity;
 
     #[test]
     fn describe_sets_byte_counts_in_one_column() {
@@ -305,12 +278,18 @@ mod tests {
 
     #[test]
     fn the_step_column_appears_only_when_a_result_names_a_step() {
-        let without = object(json!({"severity": "SEVERITY_WARNING", "message": "m"}));
+        let report = |step: Option<&str>, severity, message: &str| ResultReport {
+            step: step.map(str::to_owned),
+            severity,
+            reason: None,
+            message: message.to_owned(),
+        };
+        let without = report(None, Severity::Warning, "m");
         let mut text = String::new();
         results_table(&mut text, std::slice::from_ref(&without));
         assert_eq!(text, "RESULT    MESSAGE\nWARNING   m\n");
 
-        let with = object(json!({"severity": "SEVERITY_NORMAL", "step": "connection-details", "message": "n"}));
+        let with = report(Some("connection-details"), Severity::Normal, "n");
         let mut text = String::new();
         results_table(&mut text, &[without, with]);
         assert_eq!(

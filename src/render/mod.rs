@@ -12,27 +12,27 @@ mod composition;
 mod objects;
 mod observed;
 mod publish;
+mod report;
 mod requirements;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Reason};
-use crate::explain::{self as key_accounts, Explanation, KeyAccount};
+use crate::explain::{self as key_accounts, Explanation};
 use crate::function::{explain, respond, to_result};
 use crate::protocol::json_to_struct;
 use crate::protocol::v1::{
-    Capability, Condition, Ready, RequestMeta, Requirements, Resource, RunFunctionRequest, RunFunctionResponse,
-    Severity, State, Status, Target,
+    Capability, RequestMeta, Requirements, Resource, RunFunctionRequest, RunFunctionResponse, Severity, State, Target,
 };
 pub use documents::{File, RenderError};
 pub use format::Format;
+use report::{ConditionReport, ExplanationReport, ReadinessReport, Report, ResultReport};
 
 /// The function name `--function-name` defaults to.
 pub const DEFAULT_FUNCTION_NAME: &str = "function-connection-details";
 /// Crossplane calls a function at most this often per reconcile while its
 /// requirements keep changing.
 pub const MAX_REQUIREMENT_ROUNDS: usize = 5;
-const RENDER_API_VERSION: &str = "render.crossplane.io/v1beta1";
 
 #[derive(Debug, Clone, Default)]
 pub struct RenderRequest {
@@ -99,21 +99,24 @@ pub fn render(request: &RenderRequest, format: Format) -> Result<Rendered, Rende
         &response,
         observed.connection_secrets,
     );
-    let mut results: Vec<Map<String, Value>> =
-        response.results.iter().map(|r| result_document(step.step.as_deref(), r)).collect();
+    let mut results: Vec<ResultReport> =
+        response.results.iter().map(|r| ResultReport::new(step.step.as_deref(), r)).collect();
     let render_diagnostics = published.diagnostics.iter().chain(settled.as_ref().err());
-    results.extend(render_diagnostics.map(render_result_document));
-    let fatal =
-        results.iter().any(|r| r.get("severity").and_then(Value::as_str) == Some(Severity::Fatal.as_str_name()));
+    results.extend(
+        render_diagnostics.map(|diagnostic| ResultReport::new(None, &to_result(diagnostic, Target::Composite))),
+    );
+    let fatal = results.iter().any(|result| result.severity == Severity::Fatal);
     let explanations = explanation
         .map(|explanation| explain_documents(&explanation, &published, xrd.as_ref().map(|x| &x.value)))
         .unwrap_or_default();
     let output = format::Output {
-        explanations,
         objects: published.objects,
-        results,
-        conditions: response.conditions.iter().map(condition_document).collect(),
-        readiness: Some(readiness_document(&response)),
+        report: Report {
+            explanations,
+            results,
+            conditions: response.conditions.iter().map(ConditionReport::new).collect(),
+            readiness: Some(ReadinessReport::new(&response)),
+        },
     };
     Ok(Rendered { output: format::format(&output, format)?, fatal })
 }
@@ -126,14 +129,14 @@ fn explain_documents(
     explanation: &Explanation,
     published: &publish::Published,
     xrd: Option<&Value>,
-) -> Vec<Map<String, Value>> {
+) -> Vec<ExplanationReport> {
     let xrd_allowed: Vec<&str> = xrd
         .and_then(|xrd| xrd.pointer("/spec/connectionSecretKeys"))
         .and_then(Value::as_array)
         .map(|keys| keys.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let legacy = key_accounts::apply_allow_list(&explanation.combined, &xrd_allowed, "the XRD's connectionSecretKeys");
-    let mut documents: Vec<Map<String, Value>> = published
+    let mut documents: Vec<ExplanationReport> = published
         .objects
         .iter()
         .filter_map(|object| {
@@ -150,46 +153,29 @@ fn explain_documents(
                     .find(|o| o.kind == object.kind() && o.namespace == object.namespace && o.name == object.name);
                 fanned?.keys.as_slice()
             };
-            Some(explanation_document(object.kind(), &object.namespace, &object.name, keys))
+            Some(ExplanationReport {
+                kind: object.kind().to_owned(),
+                namespace: object.namespace.clone(),
+                name: object.name.clone(),
+                composed: true,
+                keys: keys.to_vec(),
+            })
         })
         .collect();
     // A combined Secret with no key yet is not composed; its keys are what
     // the user asks about most.
-    if let Some((namespace, name)) = &explanation.composed_secret {
-        let rendered = |document: &Map<String, Value>| {
-            document.get("object").is_some_and(|o| o["namespace"] == *namespace && o["name"] == *name)
-        };
-        if !documents.iter().any(rendered) {
-            let mut document = explanation_document("Secret", namespace, name, &explanation.combined);
-            document.insert("composed".to_owned(), json!(false));
-            documents.push(document);
-        }
+    if let Some((namespace, name)) = &explanation.composed_secret
+        && !documents.iter().any(|document| document.namespace == *namespace && document.name == *name)
+    {
+        documents.push(ExplanationReport {
+            kind: "Secret".to_owned(),
+            namespace: namespace.clone(),
+            name: name.clone(),
+            composed: false,
+            keys: explanation.combined.clone(),
+        });
     }
     documents
-}
-
-fn explanation_document(kind: &str, namespace: &str, name: &str, keys: &[KeyAccount]) -> Map<String, Value> {
-    let keys: Vec<Value> = keys
-        .iter()
-        .map(|account| {
-            let mut key = Map::from_iter([
-                ("key".to_owned(), json!(account.key.as_str())),
-                ("status".to_owned(), json!(account.state.name())),
-                ("source".to_owned(), json!(account.source)),
-            ]);
-            match &account.state {
-                key_accounts::KeyState::Present { bytes } => key.insert("bytes".to_owned(), json!(bytes)),
-                other => key.insert("reason".to_owned(), json!(other.reason())),
-            };
-            Value::Object(key)
-        })
-        .collect();
-    Map::from_iter([
-        ("apiVersion".to_owned(), json!(RENDER_API_VERSION)),
-        ("kind".to_owned(), json!("Explanation")),
-        ("object".to_owned(), json!({"kind": kind, "namespace": namespace, "name": name})),
-        ("keys".to_owned(), Value::Array(keys)),
-    ])
 }
 
 /// What Crossplane v2 announces; Crossplane before v2 (and so legacy XRs
@@ -238,74 +224,12 @@ fn run_with_requirements(
     (response, Err(unsettled))
 }
 
-fn result_document(step: Option<&str>, result: &crate::protocol::v1::Result) -> Map<String, Value> {
-    let mut document =
-        Map::from_iter([("apiVersion".to_owned(), json!(RENDER_API_VERSION)), ("kind".to_owned(), json!("Result"))]);
-    if let Some(step) = step {
-        document.insert("step".to_owned(), json!(step));
-    }
-    document.insert("severity".to_owned(), json!(result.severity().as_str_name()));
-    if let Some(reason) = &result.reason {
-        document.insert("reason".to_owned(), json!(reason));
-    }
-    document.insert("message".to_owned(), json!(result.message));
-    document
-}
-
-/// Render's own findings, as results of no pipeline step.
-fn render_result_document(diagnostic: &Diagnostic) -> Map<String, Value> {
-    result_document(None, &to_result(diagnostic, Target::Composite))
-}
-
-/// What the pipeline says about readiness: whether it forces the XR's
-/// readiness, each composed resource's, and when Crossplane calls again.
-fn readiness_document(response: &RunFunctionResponse) -> Map<String, Value> {
-    let ready = |value: Ready| match value {
-        Ready::True => "True",
-        Ready::False => "False",
-        Ready::Unspecified => "Unspecified",
-    };
-    let desired = response.desired.clone().unwrap_or_default();
-    let composite = desired.composite.map_or(Ready::Unspecified, |composite| composite.ready());
-    let composed: Map<String, Value> =
-        desired.resources.iter().map(|(name, resource)| (name.clone(), json!(ready(resource.ready())))).collect();
-    let ttl = response.meta.as_ref().and_then(|meta| meta.ttl).map(|ttl| format!("{}s", ttl.seconds));
-    let mut document = Map::from_iter([
-        ("apiVersion".to_owned(), json!(RENDER_API_VERSION)),
-        ("kind".to_owned(), json!("Readiness")),
-        ("composite".to_owned(), json!(ready(composite))),
-        ("composedResources".to_owned(), Value::Object(composed)),
-    ]);
-    if let Some(ttl) = ttl {
-        document.insert("ttl".to_owned(), json!(ttl));
-    }
-    document
-}
-
-fn condition_document(condition: &Condition) -> Map<String, Value> {
-    let status = match condition.status() {
-        Status::ConditionTrue => "True",
-        Status::ConditionFalse => "False",
-        Status::ConditionUnknown | Status::ConditionUnspecified => "Unknown",
-    };
-    let mut document = Map::from_iter([
-        ("apiVersion".to_owned(), json!(RENDER_API_VERSION)),
-        ("kind".to_owned(), json!("Condition")),
-        ("type".to_owned(), json!(condition.r#type)),
-        ("status".to_owned(), json!(status)),
-        ("reason".to_owned(), json!(condition.reason)),
-    ]);
-    if let Some(message) = &condition.message {
-        document.insert("message".to_owned(), json!(message));
-    }
-    document
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::protocol::v1::ResourceSelector;
     use crate::protocol::v1::resource_selector::Match;
+    use serde_json::json;
     use std::collections::BTreeMap;
 
     fn secret_document(name: &str) -> documents::Document {
