@@ -158,15 +158,8 @@ fn missing_secret_key(key: &KeyName, resource_name: &str, resource: &ObservedRes
             .unwrap_or_else(|| " (it names no spec.writeConnectionSecretToRef)".to_owned());
         return Some(format!("the connection secret of {resource_name} holds no keys yet{secret}"));
     }
-    let names: Vec<&str> = details.keys().map(String::as_str).collect();
-    let hint = spelling::closest(key.as_str(), names.iter().copied())
-        .map(|close| format!("; did you mean {close:?}?"))
-        .unwrap_or_default();
-    Some(format!(
-        "the connection secret of {resource_name} has no key {:?}; it has {}{hint}",
-        key.as_str(),
-        names.join(", ")
-    ))
+    let absent = spelling::absent_key(key.as_str(), details.keys().map(String::as_str));
+    Some(format!("the connection secret of {resource_name} has {absent}"))
 }
 
 /// `namespace/name` of the Secret a managed resource writes its connection

@@ -67,10 +67,7 @@ pub fn explain(request: &RunFunctionRequest) -> Option<Explanation> {
     let gathered = plan::gather(input.as_ref(), composite.get(), &resources, &fetch).ok()?;
     let produced = &gathered.aggregate.produced;
     let accounts = explain::account(&gathered.input, &resources, &gathered.existing, produced);
-    let location = output::secret_location(&gathered.input, &gathered.composite).ok();
-    let namespace = location.map(|location| location.namespace);
-    let fan_out =
-        fanout::destinations(&gathered.input, produced, namespace.as_ref(), &gathered.composite).unwrap_or_default();
+    let fan_out = gathered.fan_out().unwrap_or_default();
     Some(explain::explanation(&gathered.input, &accounts, &gathered.destination, &fan_out))
 }
 

@@ -77,6 +77,15 @@ pub fn gather(
     Ok(Gathered { input, composite, destination, existing, aggregate })
 }
 
+impl Gathered {
+    /// The fan-out objects, in the combined secret's namespace unless an
+    /// item names its own.
+    pub fn fan_out(&self) -> Result<Vec<fanout::Destination>, Diagnostic> {
+        let namespace = output::secret_location(&self.input, &self.composite).ok().map(|location| location.namespace);
+        fanout::destinations(&self.input, &self.aggregate.produced, namespace.as_ref(), &self.composite)
+    }
+}
+
 /// Plans a request: [`gather`], then the fan-out, the pushes, readiness and
 /// what to tell the user.
 pub fn plan(
@@ -85,13 +94,14 @@ pub fn plan(
     resources: &ObservedResources<'_>,
     fetch: &dyn Fn(&SecretId) -> Fetched,
 ) -> Result<Plan, Diagnostic> {
-    let Gathered { input, composite, destination, existing, aggregate } = gather(input, composite, resources, fetch)?;
-    if !aggregate.failures.is_empty() {
-        let messages: Vec<&str> = aggregate.failures.iter().map(|failure| failure.message.as_str()).collect();
+    let gathered = gather(input, composite, resources, fetch)?;
+    if !gathered.aggregate.failures.is_empty() {
+        let failures = &gathered.aggregate.failures;
+        let messages: Vec<&str> = failures.iter().map(|failure| failure.message.as_str()).collect();
         return Err(Diagnostic::fatal(Reason::TemplateFailed, messages.join("; ")));
     }
-    let fan_out_namespace = output::secret_location(&input, &composite).ok().map(|location| location.namespace);
-    let fan_out = fanout::destinations(&input, &aggregate.produced, fan_out_namespace.as_ref(), &composite)?;
+    let fan_out = gathered.fan_out()?;
+    let Gathered { input, destination, existing, aggregate, .. } = gathered;
     let pushes = push::pushes(&input, &destination, &fan_out, resources).map_err(invalid_input)?;
     if let Destination::Secret(secret) = &destination {
         let others = fan_out

@@ -107,11 +107,8 @@ impl ExistingSecrets {
             }
             Some(Fetched::Missing) => Some(format!("Secret {id} was not found")),
             Some(Fetched::Found(data)) if !data.contains_key(reference.key.as_str()) => {
-                let names: Vec<&str> = data.keys().map(String::as_str).collect();
-                let hint = crate::spelling::closest(reference.key.as_str(), names.iter().copied())
-                    .map(|close| format!("; did you mean {close:?}?"))
-                    .unwrap_or_default();
-                Some(format!("Secret {id} has no key {:?}; it has {}{hint}", reference.key.as_str(), names.join(", ")))
+                let absent = crate::spelling::absent_key(reference.key.as_str(), data.keys().map(String::as_str));
+                Some(format!("Secret {id} has {absent}"))
             }
             Some(Fetched::Found(_)) => None,
         }

@@ -4,6 +4,15 @@
 /// truncated name (`key2-pass` for `key2-password`) still matches.
 const MIN_SIMILARITY: f64 = 0.8;
 
+/// `no key "pasword"; it has password, username; did you mean "password"?`:
+/// what a Secret lacks, the keys it has, and the closest of them.
+pub fn absent_key<'a>(key: &str, present: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = present.into_iter().collect();
+    let hint =
+        closest(key, names.iter().copied()).map(|close| format!("; did you mean {close:?}?")).unwrap_or_default();
+    format!("no key {key:?}; it has {}{hint}", names.join(", "))
+}
+
 /// The candidate spelled most like `wanted`, if any is close enough. Ties go
 /// to the earliest candidate, so the answer is deterministic.
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

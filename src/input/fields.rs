@@ -422,16 +422,10 @@ impl Reader {
     }
 
     fn mode(&mut self, value: Option<&Value>, path: &Path) -> Mode {
-        let Some(value) = value else { return Mode::Auto };
-        match self.string(value, path) {
-            Some("Auto") => Mode::Auto,
+        match self.one_of(value, path, &["Auto", "Composite", "Secret"]) {
             Some("Composite") => Mode::Composite,
             Some("Secret") => Mode::Secret,
-            Some(_) => {
-                self.fail(path, "must be one of Auto, Composite, Secret");
-                Mode::Auto
-            }
-            None => Mode::Auto,
+            _ => Mode::Auto,
         }
     }
 

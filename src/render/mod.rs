@@ -130,11 +130,7 @@ fn explain_documents(
     published: &publish::Published,
     xrd: Option<&Value>,
 ) -> Vec<ExplanationReport> {
-    let xrd_allowed: Vec<&str> = xrd
-        .and_then(|xrd| xrd.pointer("/spec/connectionSecretKeys"))
-        .and_then(Value::as_array)
-        .map(|keys| keys.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let xrd_allowed = publish::xrd_allowed_keys(xrd);
     let legacy = key_accounts::apply_allow_list(&explanation.combined, &xrd_allowed, "the XRD's connectionSecretKeys");
     let mut documents: Vec<ExplanationReport> = published
         .objects

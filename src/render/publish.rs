@@ -96,11 +96,7 @@ fn publish_legacy(
     details: BTreeMap<String, Vec<u8>>,
     published: &mut Published,
 ) {
-    let allowed: Vec<&str> = xrd
-        .and_then(|xrd| xrd.pointer("/spec/connectionSecretKeys"))
-        .and_then(Value::as_array)
-        .map(|keys| keys.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let allowed = xrd_allowed_keys(xrd);
     published.diagnostics.extend(unproduced_xrd_keys(&allowed, &details));
     let filtered: BTreeMap<&str, &[u8]> = details
         .iter()
@@ -122,6 +118,14 @@ fn publish_legacy(
         published.objects.push(Object::secret(&namespace, &name, CONNECTION_SECRET_TYPE, data));
         published.legacy_secrets.push((namespace, name));
     }
+}
+
+/// The XRD's `connectionSecretKeys`; empty allows every key.
+pub fn xrd_allowed_keys(xrd: Option<&Value>) -> Vec<&str> {
+    xrd.and_then(|xrd| xrd.pointer("/spec/connectionSecretKeys"))
+        .and_then(Value::as_array)
+        .map(|keys| keys.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
 }
 
 /// Crossplane drops these silently; render says so, with the produced key
