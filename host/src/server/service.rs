@@ -99,3 +99,30 @@ impl UnaryService<Bytes> for RunFunction {
         Box::pin(async move { function.run_function(request.into_inner()).await.map(Response::new) })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::{Runtime, Settings};
+
+    fn grpc_status(response: &http::Response<Body>) -> Option<&str> {
+        response.headers().get("grpc-status").and_then(|value| value.to_str().ok())
+    }
+
+    /// Between SIGTERM and the GOAWAY on its connection, a call that
+    /// arrives is refused by the service itself, before its body is read:
+    /// UNAVAILABLE, which Crossplane retries.
+    #[tokio::test]
+    async fn a_call_after_the_signal_is_unavailable_before_its_body_is_read() {
+        let function = ConnectionDetailsFunction::new(Runtime::embedded(&Settings::default()).unwrap());
+        let mut service = RunnerService::<V1>::new(Arc::clone(&function), None);
+        let call = || http::Request::post(V1::RUN_FUNCTION).body(Body::empty()).unwrap();
+
+        let before = tower_service::Service::call(&mut service, call()).await.unwrap();
+        assert_ne!(grpc_status(&before), Some("14"), "still taking calls");
+
+        function.stop_taking_calls();
+        let after = tower_service::Service::call(&mut service, call()).await.unwrap();
+        assert_eq!(grpc_status(&after), Some("14"), "{:?}", after.headers());
+    }
+}
