@@ -22,6 +22,20 @@ pub fn run_function(data: &[u8]) {
     }
 }
 
+/// Arbitrary bytes as a `google.protobuf.Struct`: the function's own reader
+/// and prost's decoding then conversion agree, on the object or on refusing
+/// the bytes.
+pub fn struct_json(data: &[u8]) {
+    let chunks = [data.to_vec()];
+    let ours = connection_details::jsonwire::decode_object(&chunks).map(Value::Object);
+    let prost = prost_types::Struct::decode(data).map(|object| connection_details::protocol::struct_to_json(&object));
+    match (ours, prost) {
+        (Ok(ours), Ok(prost)) => assert_eq!(ours, prost),
+        (Err(_), Err(_)) => {}
+        (ours, prost) => panic!("the readers disagree: ours {:?}, prost's {:?}", ours.err(), prost.err()),
+    }
+}
+
 /// Arbitrary JSON as the function's input: parsed, or refused with at least
 /// one error that says where.
 pub fn input(data: &[u8]) {

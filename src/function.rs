@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use prost::Message;
 use prost_types::{Duration, Struct};
+use serde_json::Value;
 
 use crate::aggregate::{ObservedResource, ObservedResources};
 use crate::diagnostics::{Diagnostic, Reason, Severity as DiagnosticSeverity};
@@ -28,15 +29,17 @@ use crate::push;
 use crate::readiness::{CONDITION_TYPE, Readiness, TTL_SECONDS};
 use crate::secret::SecretBytes;
 use crate::secretref::{Fetched, SecretId, read_secret};
-use crate::wire::{self, PassedDesired, RequestView, StateView};
+use crate::jsonwire;
+use crate::wire::{self, MalformedRequest, PassedDesired, RequestView, StateView};
 
 /// Decodes a request, runs it, encodes the response. Only bytes that are not
 /// a `RunFunctionRequest` fail; every other problem is a FATAL result.
-pub fn run_function(request: &[u8]) -> Result<Vec<u8>, prost::DecodeError> {
+pub fn run_function(request: &[u8]) -> Result<Vec<u8>, MalformedRequest> {
     let mut request = RequestView::decode(request)?;
     let passed = PassedDesired::read(std::mem::take(&mut request.desired))?;
     wire::check_context(&request.context)?;
-    let response = respond_to(&request, &passed.composite_details);
+    let input = input_json(&request)?;
+    let response = respond_to(&request, input.as_ref(), &passed.composite_details);
     Ok(wire::encode_response(&passed.chunks, &request.context, &response))
 }
 
@@ -50,8 +53,17 @@ pub fn run_function_or_fatal(request: &[u8]) -> Vec<u8> {
 }
 
 /// Why bytes are not a request; names the field, never its contents.
-pub fn describe_malformed(error: &prost::DecodeError) -> String {
-    format!("the request is not a protobuf RunFunctionRequest: {}", wire::describe_decode_error(error))
+pub fn describe_malformed(error: &MalformedRequest) -> String {
+    format!("the request is not a protobuf RunFunctionRequest: {error}")
+}
+
+/// The step's input as JSON; `None` when the request carries none.
+fn input_json(request: &RequestView) -> Result<Option<Value>, MalformedRequest> {
+    if request.input.is_empty() {
+        return Ok(None);
+    }
+    let object = jsonwire::decode_object(&request.input).map_err(|error| MalformedRequest::in_struct("input", &error))?;
+    Ok(Some(Value::Object(object)))
 }
 
 /// What render explains about a request: every declared key's account.
@@ -60,7 +72,7 @@ pub fn describe_malformed(error: &prost::DecodeError) -> String {
 pub fn explain(request: &RunFunctionRequest) -> Option<Explanation> {
     let bytes = request.encode_to_vec();
     let view = RequestView::decode(bytes.as_slice()).ok()?;
-    let input = view.input.as_ref().map(struct_to_json);
+    let input = input_json(&view).ok()?;
     let composite = LazyObject::from_chunks(&view.observed.as_ref()?.composite.as_ref()?.resource);
     let resources = view.observed.as_ref().map(observed_resources).unwrap_or_default();
     let fetch = |id: &SecretId| fetched_secret(&view, id);
@@ -74,7 +86,7 @@ pub fn explain(request: &RunFunctionRequest) -> Option<Explanation> {
 /// [`run_function`] on typed messages, for `render`.
 pub fn respond(request: &RunFunctionRequest) -> RunFunctionResponse {
     run_function(&request.encode_to_vec())
-        .and_then(|response| RunFunctionResponse::decode(response.as_slice()))
+        .and_then(|response| Ok(RunFunctionResponse::decode(response.as_slice())?))
         .unwrap_or_else(|error| {
             fatal_response(Diagnostic::fatal(
                 Reason::FunctionFailed,
@@ -90,7 +102,11 @@ fn fatal_response(fatal: Diagnostic) -> RunFunctionResponse {
 /// The response, but for the desired state and context that the request
 /// passes on: its desired state holds what this step adds.
 /// `earlier_details` are the XR's connection details set by earlier steps.
-fn respond_to(request: &RequestView, earlier_details: &BTreeMap<String, Vec<u8>>) -> RunFunctionResponse {
+fn respond_to(
+    request: &RequestView,
+    input: Option<&Value>,
+    earlier_details: &BTreeMap<String, Vec<u8>>,
+) -> RunFunctionResponse {
     let mut response = RunFunctionResponse {
         meta: Some(ResponseMeta {
             tag: request.meta.as_ref().map(|meta| meta.tag.clone()).unwrap_or_default(),
@@ -99,7 +115,6 @@ fn respond_to(request: &RequestView, earlier_details: &BTreeMap<String, Vec<u8>>
         desired: Some(State::default()),
         ..Default::default()
     };
-    let input = request.input.as_ref().map(struct_to_json);
     let observed = request.observed.as_ref();
     let composite = observed
         .and_then(|state| state.composite.as_ref())
@@ -112,7 +127,7 @@ fn respond_to(request: &RequestView, earlier_details: &BTreeMap<String, Vec<u8>>
     };
     let resources = observed.map(observed_resources).unwrap_or_default();
     let fetch = |id: &SecretId| fetched_secret(request, id);
-    match plan::plan(input.as_ref(), composite.get(), &resources, &fetch) {
+    match plan::plan(input, composite.get(), &resources, &fetch) {
         Ok(plan) => apply(plan, request, earlier_details, &mut response),
         Err(fatal) => response.results.push(to_result(&fatal, Target::Composite)),
     }

@@ -17,6 +17,7 @@ pub mod fanout;
 pub mod fieldpath;
 pub mod function;
 pub mod input;
+pub mod jsonwire;
 pub mod metadata;
 pub mod names;
 pub mod output;

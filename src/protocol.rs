@@ -1,10 +1,10 @@
 //! Crossplane's RunFunction messages (generated from `proto/`) and the
-//! conversions between `google.protobuf.Struct` and JSON values.
+//! conversions between prost's `google.protobuf.Struct` and JSON values.
 
 use std::cell::OnceCell;
 
 use prost_types::value::Kind;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 #[allow(clippy::all, clippy::pedantic)]
 mod generated {
@@ -12,9 +12,6 @@ mod generated {
 }
 
 pub use generated::apiextensions::r#fn::proto::v1;
-
-/// The largest integer an `f64` (Struct's only number type) holds exactly.
-const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 
 /// An observed object, decoded and converted to JSON when something first
 /// reads it: most connection details come from a resource's connection
@@ -48,7 +45,7 @@ impl<'a> LazyObject<'a> {
             if self.source.is_empty() {
                 return Value::Null;
             }
-            crate::wire::merged(self.source).map_or(Value::Null, |object| struct_to_json(&object))
+            crate::jsonwire::decode_object(self.source).map_or(Value::Null, Value::Object)
         })
     }
 }
@@ -67,20 +64,10 @@ fn value_to_json(value: &prost_types::Value) -> Value {
     match &value.kind {
         None | Some(Kind::NullValue(_)) => Value::Null,
         Some(Kind::BoolValue(b)) => Value::Bool(*b),
-        Some(Kind::NumberValue(n)) => number_to_json(*n),
+        Some(Kind::NumberValue(n)) => crate::jsonwire::number(*n),
         Some(Kind::StringValue(s)) => Value::String(s.clone()),
         Some(Kind::ListValue(list)) => Value::Array(list.values.iter().map(value_to_json).collect()),
         Some(Kind::StructValue(object)) => struct_to_json(object),
-    }
-}
-
-/// Whole numbers become JSON integers, so `metadata.generation: 4` reads as
-/// `4` rather than `4.0`.
-fn number_to_json(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() <= MAX_EXACT_INTEGER {
-        Value::Number(Number::from(n as i64))
-    } else {
-        Number::from_f64(n).map_or(Value::Null, Value::Number)
     }
 }
 
@@ -125,13 +112,5 @@ mod tests {
         assert!(lazy.json.get().is_some());
         assert_eq!(LazyObject::from_chunks(&[]).get(), &Value::Null);
         assert!(!LazyObject::from_chunks(&[]).is_present());
-    }
-
-    #[test]
-    fn whole_numbers_stay_integers_and_huge_ones_stay_floats() {
-        assert_eq!(number_to_json(4.0).to_string(), "4");
-        assert_eq!(number_to_json(-0.5).to_string(), "-0.5");
-        assert_eq!(number_to_json(1e300).to_string(), "1e+300");
-        assert_eq!(number_to_json(f64::NAN), Value::Null);
     }
 }

@@ -10,6 +10,9 @@
 //! merges repeated occurrences of a message field; decoding the occurrences
 //! in order, or writing them again in order, keeps that meaning.
 //!
+//! The input too stays bytes until [`jsonwire`](crate::jsonwire) reads it
+//! straight into JSON, which is how the function reads it.
+//!
 //! The response relies on the same rules: written after the passed desired
 //! state, the step's composite merges into the earlier one (its connection
 //! details key by key), while each of its `resources` replaces an earlier
@@ -29,8 +32,9 @@ pub struct RequestView {
     pub observed: Option<StateView>,
     #[prost(bytes = "vec", repeated, tag = "3")]
     pub desired: Vec<Vec<u8>>,
-    #[prost(message, optional, tag = "4")]
-    pub input: Option<prost_types::Struct>,
+    /// The input: a `google.protobuf.Struct`, undecoded.
+    #[prost(bytes = "vec", repeated, tag = "4")]
+    pub input: Vec<Vec<u8>>,
     #[prost(bytes = "vec", repeated, tag = "5")]
     pub context: Vec<Vec<u8>>,
     #[prost(btree_map = "string, message", tag = "6")]
@@ -89,15 +93,33 @@ pub fn merged<M: Message + Default>(chunks: &[Vec<u8>]) -> Result<M, prost::Deco
     Ok(message)
 }
 
-/// A decode error in the names of v1's messages, which prost gives as the
-/// views' (`RequestView.observed: buffer underflow`).
-pub fn describe_decode_error(error: &prost::DecodeError) -> String {
-    error
-        .to_string()
-        .replace("RequestView", "RunFunctionRequest")
-        .replace("StateView", "State")
-        .replace("ResourceView", "Resource")
+/// Why bytes are not a `RunFunctionRequest`, in the names of v1's messages
+/// (prost gives the views': `RequestView.observed: buffer underflow`).
+/// Names the field, never its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedRequest(String);
+
+impl MalformedRequest {
+    /// A `Struct` field of the request that did not decode.
+    pub fn in_struct(field: &str, error: &crate::jsonwire::StructError) -> Self {
+        Self(format!("failed to decode Protobuf message: RunFunctionRequest.{field}: {error}"))
+    }
 }
+
+impl From<prost::DecodeError> for MalformedRequest {
+    fn from(error: prost::DecodeError) -> Self {
+        let text = error.to_string();
+        Self(text.replace("RequestView", "RunFunctionRequest").replace("StateView", "State").replace("ResourceView", "Resource"))
+    }
+}
+
+impl std::fmt::Display for MalformedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MalformedRequest {}
 
 /// `RunFunctionResponse` fields written from the request's bytes.
 const RESPONSE_DESIRED: u32 = 2;

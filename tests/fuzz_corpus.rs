@@ -49,6 +49,11 @@ fn run_function() {
 }
 
 #[test]
+fn struct_json() {
+    replay("struct_json", entries::struct_json);
+}
+
+#[test]
 fn input() {
     replay("input", entries::input);
 }

@@ -27,6 +27,11 @@ def inputs():
 for path in sorted(glob.glob(str(ROOT / "examples/requests/*.json"))):
     request = json_format.Parse(open(path).read(), run_function_pb2.RunFunctionRequest())
     put("run_function", request.SerializeToString())
+    # Every Struct the request carries: the input and each observed object.
+    structs = [request.input] if request.HasField("input") else []
+    structs += [request.observed.composite.resource] + [r.resource for r in request.observed.resources.values()]
+    for struct in structs:
+        put("struct_json", struct.SerializeToString())
 
 paths = set()
 for step in inputs():
