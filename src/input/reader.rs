@@ -10,22 +10,55 @@ use crate::names::NameError;
 /// For objects whose fields are not ours to check.
 pub(super) const ANY_FIELDS: &[&str] = &[];
 
-/// A field path into the input, built as the reader descends.
-#[derive(Clone, Default)]
-pub(super) struct Path(String);
+/// A field path into the input, built as the reader descends: a chain of
+/// segments on the stack, written out only when a problem names it, so a
+/// valid input of thousands of entries formats no path at all.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Path<'p> {
+    parent: Option<&'p Path<'p>>,
+    segment: Segment<'p>,
+}
 
-impl Path {
-    pub(super) fn field(&self, name: &str) -> Path {
-        if self.0.is_empty() { Path(name.to_owned()) } else { Path(format!("{}.{name}", self.0)) }
-    }
-
-    pub(super) fn index(&self, index: usize) -> Path {
-        Path(format!("{}[{index}]", self.0))
-    }
-
+#[derive(Clone, Copy, Default)]
+enum Segment<'p> {
+    #[default]
+    Root,
+    Field(&'p str),
+    Index(usize),
     /// A map entry whose name may hold dots or slashes: `labels[app.kubernetes.io/name]`.
-    pub(super) fn key(&self, name: &str) -> Path {
-        Path(format!("{}[{name}]", self.0))
+    Key(&'p str),
+}
+
+impl<'p> Path<'p> {
+    pub(super) fn field(&'p self, name: &'p str) -> Path<'p> {
+        Path { parent: Some(self), segment: Segment::Field(name) }
+    }
+
+    pub(super) fn index(&'p self, index: usize) -> Path<'p> {
+        Path { parent: Some(self), segment: Segment::Index(index) }
+    }
+
+    pub(super) fn key(&'p self, name: &'p str) -> Path<'p> {
+        Path { parent: Some(self), segment: Segment::Key(name) }
+    }
+
+    fn is_root(&self) -> bool {
+        matches!(self.segment, Segment::Root)
+    }
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(parent) = self.parent {
+            parent.fmt(f)?;
+        }
+        match self.segment {
+            Segment::Root => Ok(()),
+            Segment::Field(name) if self.parent.is_none_or(Path::is_root) => f.write_str(name),
+            Segment::Field(name) => write!(f, ".{name}"),
+            Segment::Index(index) => write!(f, "[{index}]"),
+            Segment::Key(name) => write!(f, "[{name}]"),
+        }
     }
 }
 
@@ -36,7 +69,7 @@ pub(super) struct Reader {
 
 impl Reader {
     pub(super) fn fail(&mut self, path: &Path, message: impl Into<String>) {
-        self.errors.push(InputError { path: path.0.clone(), message: message.into() });
+        self.errors.push(InputError { path: path.to_string(), message: message.into() });
     }
 
     /// An object whose fields are all among `known`; each other field is

@@ -23,19 +23,23 @@ impl Reader {
             }
         };
         if let RequiredKeys::Keys(required) = &input.required_keys {
-            let path = root.field("readiness").field("requiredKeys");
+            let readiness = root.field("readiness");
+            let path = readiness.field("requiredKeys");
             for (i, key) in required.iter().enumerate() {
                 check(self, &path.index(i), key.as_str(), "readiness would never be reached");
             }
         }
         for (field, items) in [("secrets", &input.secrets), ("configMaps", &input.config_maps)] {
+            let list = root.field(field);
             for (i, item) in items.iter().enumerate() {
-                let path = root.field(field).index(i).field("key");
-                check(self, &path, item.key.as_str(), "it would never be copied");
+                let item_path = list.index(i);
+                check(self, &item_path.field("key"), item.key.as_str(), "it would never be copied");
             }
         }
+        let derived_path = root.field("derived");
         for (i, derived) in input.derived.iter().enumerate() {
-            let path = root.field("derived").index(i).field("template");
+            let item_path = derived_path.index(i);
+            let path = item_path.field("template");
             for variable in derive::plain_variables(&derived.template) {
                 if !declared.contains(variable.as_str()) && !derive::is_global(&variable) {
                     check(self, &path, &variable, "the template could never be rendered");
