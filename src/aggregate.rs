@@ -102,14 +102,16 @@ fn field_value_bytes(value: &Value) -> SecretBytes {
 /// on the input, not on what was produced this time, so it does not come and
 /// go as resources appear.
 pub fn conflicts(input: &Input) -> Vec<Diagnostic> {
-    let mut writers: BTreeMap<&KeyName, Vec<SourceLabel>> = BTreeMap::new();
-    for (key, label) in input.declared_keys() {
-        writers.entry(key).or_default().push(label);
-    }
-    writers
-        .into_iter()
-        .filter(|(_, labels)| labels.len() > 1)
-        .map(|(key, labels)| {
+    // Sorted by key, stably, so each key's writers stay in input order; a
+    // map of lists would allocate for every key to find the rare repeats.
+    let mut declared: Vec<(&KeyName, SourceLabel<'_>)> = input.declared_keys().collect();
+    declared.sort_by_key(|(key, _)| *key);
+    declared
+        .chunk_by(|(a, _), (b, _)| a == b)
+        .filter(|writers| writers.len() > 1)
+        .map(|writers| {
+            let key = writers[0].0;
+            let labels: Vec<SourceLabel<'_>> = writers.iter().map(|(_, label)| *label).collect();
             let message = if labels.iter().all(|label| *label == labels[0]) {
                 format!("key {key:?} is written {} times by {}; the last entry wins", labels.len(), labels[0])
             } else {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Diagnostic, Reason};
-use crate::input::Input;
+use crate::input::{Input, SourceLabel};
 use crate::names::KeyName;
 use crate::secret::SecretBytes;
 use crate::spelling;
@@ -25,12 +25,11 @@ pub fn unproducible_keys(input: &Input) -> Vec<Diagnostic> {
     if allowed.is_empty() {
         return Vec::new();
     }
-    let declared: BTreeMap<&KeyName, String> =
-        input.declared_keys().map(|(key, label)| (key, label.to_string())).collect();
-    let filtered_out: BTreeMap<&str, &str> = declared
+    let declared: BTreeMap<&KeyName, SourceLabel<'_>> = input.declared_keys().collect();
+    let filtered_out: BTreeMap<&str, SourceLabel<'_>> = declared
         .iter()
         .filter(|(key, _)| !allowed.contains(key))
-        .map(|(key, label)| (key.as_str(), label.as_str()))
+        .map(|(key, label)| (key.as_str(), *label))
         .collect();
     let mut warned = BTreeSet::new();
     allowed

@@ -94,6 +94,9 @@ pub fn pushes(
     fan_out: &[fanout::Destination],
     observed: &ObservedResources<'_>,
 ) -> Result<Vec<Push>, String> {
+    if input.push_secrets.is_empty() {
+        return Ok(Vec::new());
+    }
     let combined = combined_secret(input, destination);
     let fanned: Vec<Written> = fan_out
         .iter()

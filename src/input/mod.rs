@@ -184,13 +184,13 @@ pub enum RefField {
 }
 
 /// Where a key comes from, as users read it: `resources[3] key2`, `derived[0]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SourceLabel {
-    Resource { index: usize, resource: String },
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceLabel<'i> {
+    Resource { index: usize, resource: &'i str },
     Derived { index: usize },
 }
 
-impl fmt::Display for SourceLabel {
+impl fmt::Display for SourceLabel<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Resource { index, resource } => write!(f, "resources[{index}] {resource}"),
@@ -202,12 +202,12 @@ impl fmt::Display for SourceLabel {
 impl Input {
     /// Every (key, where it comes from) pair, in evaluation order: the
     /// resources' entries, then derived keys.
-    pub fn declared_keys(&self) -> impl Iterator<Item = (&KeyName, SourceLabel)> {
+    pub fn declared_keys(&self) -> impl Iterator<Item = (&KeyName, SourceLabel<'_>)> {
         let from_resources = self.resources.iter().enumerate().flat_map(|(index, entry)| {
             entry
                 .connection_details
                 .iter()
-                .map(move |detail| (&detail.name, SourceLabel::Resource { index, resource: entry.name.clone() }))
+                .map(move |detail| (&detail.name, SourceLabel::Resource { index, resource: &entry.name }))
         });
         let derived = self.derived.iter().enumerate().map(|(index, key)| (&key.name, SourceLabel::Derived { index }));
         from_resources.chain(derived)
