@@ -81,13 +81,18 @@ fn next_field<'b>(buf: &mut &'b [u8]) -> Result<(u32, WireType, &'b [u8]), Struc
     if wire_type != WireType::LengthDelimited {
         return Ok((tag, wire_type, &[]));
     }
+    Ok((tag, wire_type, delimited(buf)?))
+}
+
+/// A length and that many bytes.
+fn delimited<'b>(buf: &mut &'b [u8]) -> Result<&'b [u8], StructError> {
     let len = usize::try_from(decode_varint(buf)?).map_err(|_| fail("buffer underflow"))?;
     if len > buf.len() {
         return Err(fail("buffer underflow"));
     }
     let (field, rest) = buf.split_at(len);
     *buf = rest;
-    Ok((tag, wire_type, field))
+    Ok(field)
 }
 
 /// Skips a field the reader does not use; a length-delimited one was
@@ -107,7 +112,9 @@ fn merge_struct(object: &mut Map<String, Value>, mut buf: &[u8], depth: u32) -> 
     while !buf.is_empty() {
         match next_field(&mut buf)? {
             (STRUCT_FIELDS, wire_type, entry) => {
-                expect(wire_type, WireType::LengthDelimited)?;
+                // prost reads a map entry whatever wire type its key says,
+                // as a length and that many bytes; so does this reader.
+                let entry = if wire_type == WireType::LengthDelimited { entry } else { delimited(&mut buf)? };
                 let (key, value) = decode_entry(entry, nested(depth)?)?;
                 object.insert(key, value);
             }
@@ -276,7 +283,9 @@ mod tests {
         let mut not_utf8 = encoded(json!({"secret": "hunter2"}));
         let at = not_utf8.windows(7).position(|w| w == b"hunter2").unwrap();
         not_utf8[at] = 0xff;
-        let wrong_wire_type = vec![(STRUCT_FIELDS << 3) as u8]; // field 1 as a varint
+        let mut wrong_wire_type = encoded(json!({"secret": "hunter2"}));
+        let at = wrong_wire_type.iter().position(|&byte| byte == (VALUE_STRING << 3 | 2) as u8).unwrap();
+        wrong_wire_type[at] = (VALUE_STRING << 3) as u8; // a string as a varint
         for bad in [truncated, not_utf8, wrong_wire_type] {
             let chunks = [bad];
             let error = decode_object(&chunks).unwrap_err().to_string();
