@@ -6,6 +6,8 @@
 //! benchmarked natively; built for `wasm32-wasip2` the crate is the
 //! component `connection_details.wasm`, whose WIT glue only converts.
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod allocator;
 pub mod aggregate;
 pub mod allowlist;
 pub mod composite;
@@ -32,6 +34,11 @@ pub mod secretref;
 pub mod secrettype;
 pub mod spelling;
 pub mod wire;
+
+/// Every call gets a fresh instance: see [`allocator`].
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: allocator::SizeClasses = allocator::SizeClasses::new();
 
 /// Only the component has a WIT world; the wasip1 guest of `wasmfn/` links
 /// the same core without it.
