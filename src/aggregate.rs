@@ -13,7 +13,7 @@ use crate::diagnostics::{Diagnostic, Reason, join_words};
 use crate::input::{ConnectionDetail, Input, Source, SourceLabel};
 use crate::names::KeyName;
 use crate::protocol::LazyObject;
-use crate::secret::SecretBytes;
+use crate::secret::{SecretBytes, SecretData};
 use crate::secretref::ExistingSecrets;
 
 /// One composed resource as Crossplane observed it.
@@ -21,11 +21,11 @@ use crate::secretref::ExistingSecrets;
 pub struct ObservedResource<'a> {
     pub object: LazyObject<'a>,
     /// Read from the resource's connection Secret; empty until it exists.
-    pub connection_details: BTreeMap<String, SecretBytes>,
+    pub connection_details: SecretData<'a>,
 }
 
 /// Observed composed resources by composition resource name.
-pub type ObservedResources<'a> = BTreeMap<String, ObservedResource<'a>>;
+pub type ObservedResources<'a> = BTreeMap<&'a str, ObservedResource<'a>>;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Aggregate {
@@ -43,7 +43,7 @@ pub struct Aggregate {
 pub fn aggregate(input: &Input, observed: &ObservedResources, existing: &ExistingSecrets) -> Aggregate {
     let mut result = Aggregate::default();
     for entry in &input.resources {
-        let resource = observed.get(&entry.name);
+        let resource = observed.get(entry.name.as_str());
         for detail in &entry.connection_details {
             match resolve(detail, resource, existing) {
                 Some(value) => {
@@ -83,7 +83,7 @@ fn resolve(
 ) -> Option<SecretBytes> {
     match &detail.source {
         Source::SecretKeyRef(reference) => existing.value(reference).cloned(),
-        Source::ConnectionSecretKey(key) => resource?.connection_details.get(key.as_str()).cloned(),
+        Source::ConnectionSecretKey(key) => resource?.connection_details.get(key.as_str()),
         Source::FieldPath(path) => path.lookup(resource?.object.get()).map(field_value_bytes),
         Source::Value(value) => resource.map(|_| value.clone()),
     }
@@ -133,9 +133,19 @@ mod tests {
             .unwrap()
     }
 
-    fn observed(name: &str, object: Value, details: &[(&str, &[u8])]) -> (String, ObservedResource<'static>) {
-        let connection_details = details.iter().map(|(k, v)| (k.to_string(), SecretBytes::new(v.to_vec()))).collect();
-        (name.to_owned(), ObservedResource { object: LazyObject::from_json(object), connection_details })
+    fn observed(
+        name: &'static str,
+        object: Value,
+        details: &[(&str, &[u8])],
+    ) -> (&'static str, ObservedResource<'static>) {
+        let connection_details = details.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect();
+        (
+            name,
+            ObservedResource {
+                object: LazyObject::from_json(object),
+                connection_details: SecretData::owned(connection_details),
+            },
+        )
     }
 
     fn produced(aggregate: &Aggregate) -> Vec<(String, Vec<u8>)> {
@@ -239,10 +249,10 @@ mod derived_tests {
         }))
         .unwrap();
         let observed = ObservedResources::from([(
-            "db".to_owned(),
+            "db",
             ObservedResource {
                 object: LazyObject::from_json(json!({})),
-                connection_details: [("username".to_owned(), SecretBytes::new(b"admin".to_vec()))].into(),
+                connection_details: SecretData::owned([("username".to_owned(), b"admin".to_vec())].into()),
             },
         )]);
         let result = aggregate(&input, &observed, &ExistingSecrets::default());

@@ -26,11 +26,8 @@ pub fn unproducible_keys(input: &Input) -> Vec<Diagnostic> {
         return Vec::new();
     }
     let declared: BTreeMap<&KeyName, SourceLabel<'_>> = input.declared_keys().collect();
-    let filtered_out: BTreeMap<&str, SourceLabel<'_>> = declared
-        .iter()
-        .filter(|(key, _)| !allowed.contains(key))
-        .map(|(key, label)| (key.as_str(), *label))
-        .collect();
+    let filtered_out: BTreeMap<&str, SourceLabel<'_>> =
+        declared.iter().filter(|(key, _)| !allowed.contains(key)).map(|(key, label)| (key.as_str(), *label)).collect();
     let mut warned = BTreeSet::new();
     allowed
         .iter()

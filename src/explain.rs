@@ -64,7 +64,7 @@ pub fn account(
 ) -> Vec<KeyAccount> {
     let mut accounts: BTreeMap<KeyName, KeyAccount> = BTreeMap::new();
     for (index, entry) in input.resources.iter().enumerate() {
-        let resource = observed.get(&entry.name);
+        let resource = observed.get(entry.name.as_str());
         for detail in &entry.connection_details {
             let source = format!("resources[{index}] {}: {}", entry.name, describe_source(&detail.source));
             let state = match (produced.get(&detail.name), why_missing(detail, &entry.name, resource, existing)) {
@@ -158,7 +158,7 @@ fn missing_secret_key(key: &KeyName, resource_name: &str, resource: &ObservedRes
             .unwrap_or_else(|| " (it names no spec.writeConnectionSecretToRef)".to_owned());
         return Some(format!("the connection secret of {resource_name} holds no keys yet{secret}"));
     }
-    let absent = spelling::absent_key(key.as_str(), details.keys().map(String::as_str));
+    let absent = spelling::absent_key(key.as_str(), details.keys());
     Some(format!("the connection secret of {resource_name} has {absent}"))
 }
 
@@ -256,6 +256,7 @@ mod tests {
     use crate::aggregate::aggregate;
     use crate::input::parse;
     use crate::protocol::LazyObject;
+    use crate::secret::SecretData;
     use crate::secretref::{Fetched, SecretId};
     use serde_json::json;
 
@@ -273,8 +274,11 @@ mod tests {
     }
 
     fn resource(object: Value, details: &[(&str, &[u8])]) -> ObservedResource<'static> {
-        let connection_details = details.iter().map(|(k, v)| (k.to_string(), SecretBytes::new(v.to_vec()))).collect();
-        ObservedResource { object: LazyObject::from_json(object), connection_details }
+        let connection_details = details.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect();
+        ObservedResource {
+            object: LazyObject::from_json(object),
+            connection_details: SecretData::owned(connection_details),
+        }
     }
 
     #[test]
@@ -296,12 +300,9 @@ mod tests {
             "derived": [{"name": "url", "template": "{{ username }}:{{ admin }}@{{ host }}"}],
         });
         let observed = ObservedResources::from([
+            ("db", resource(json!({"status": {"atProvider": {}}}), &[("username", b"u"), ("password", b"p")])),
             (
-                "db".to_owned(),
-                resource(json!({"status": {"atProvider": {}}}), &[("username", b"u"), ("password", b"p")]),
-            ),
-            (
-                "cache".to_owned(),
+                "cache",
                 resource(
                     json!({"metadata": {"namespace": "apps"}, "spec": {"writeConnectionSecretToRef": {"name": "cache-conn"}}}),
                     &[],
@@ -333,10 +334,8 @@ mod tests {
             {"name": "a", "connectionDetails": [{"name": "user", "value": "first"}]},
             {"name": "b", "connectionDetails": [{"name": "user", "fromConnectionSecretKey": "absent"}]},
         ]});
-        let observed = ObservedResources::from([
-            ("a".to_owned(), resource(json!({}), &[])),
-            ("b".to_owned(), resource(json!({}), &[("other", b"x")])),
-        ]);
+        let observed =
+            ObservedResources::from([("a", resource(json!({}), &[])), ("b", resource(json!({}), &[("other", b"x")]))]);
         let found = accounts(input, observed, &|_| Fetched::NotYet);
         assert_eq!(found, ["user Present <resources[0] a: value> "]);
         let present = KeyAccount {

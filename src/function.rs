@@ -16,6 +16,7 @@ use crate::aggregate::{ObservedResource, ObservedResources};
 use crate::diagnostics::{Diagnostic, Reason, Severity as DiagnosticSeverity};
 use crate::explain::{self, Explanation};
 use crate::fanout;
+use crate::jsonwire;
 use crate::names::KeyName;
 use crate::output::{self, Destination};
 use crate::plan::{self, Plan};
@@ -27,9 +28,8 @@ use crate::protocol::v1::{
 use crate::protocol::{LazyObject, json_to_struct, struct_to_json};
 use crate::push;
 use crate::readiness::{CONDITION_TYPE, Readiness, TTL_SECONDS};
-use crate::secret::SecretBytes;
+use crate::secret::SecretData;
 use crate::secretref::{Fetched, SecretId, read_secret};
-use crate::jsonwire;
 use crate::wire::{self, MalformedRequest, PassedDesired, RequestView, StateView};
 
 /// Decodes a request, runs it, encodes the response. Only bytes that are not
@@ -62,7 +62,8 @@ fn input_json(request: &RequestView) -> Result<Option<Value>, MalformedRequest> 
     if request.input.is_empty() {
         return Ok(None);
     }
-    let object = jsonwire::decode_object(&request.input).map_err(|error| MalformedRequest::in_struct("input", &error))?;
+    let object =
+        jsonwire::decode_object(&request.input).map_err(|error| MalformedRequest::in_struct("input", &error))?;
     Ok(Some(Value::Object(object)))
 }
 
@@ -141,13 +142,9 @@ fn observed_resources(state: &StateView) -> ObservedResources<'_> {
         .map(|(name, resource)| {
             let observed = ObservedResource {
                 object: LazyObject::from_chunks(&resource.resource),
-                connection_details: resource
-                    .connection_details
-                    .iter()
-                    .map(|(key, value)| (key.clone(), SecretBytes::new(value.clone())))
-                    .collect(),
+                connection_details: SecretData::borrowed(&resource.connection_details),
             };
-            (name.clone(), observed)
+            (name.as_str(), observed)
         })
         .collect()
 }

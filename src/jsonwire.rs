@@ -203,9 +203,7 @@ fn merge_list(items: &mut Vec<Value>, mut buf: &[u8], depth: u32) -> Result<(), 
 }
 
 fn text(bytes: &[u8]) -> Result<String, StructError> {
-    std::str::from_utf8(bytes)
-        .map(str::to_owned)
-        .map_err(|_| fail("invalid string value: data is not UTF-8 encoded"))
+    std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| fail("invalid string value: data is not UTF-8 encoded"))
 }
 
 /// Whole numbers become JSON integers, so `metadata.generation: 4` reads as
@@ -297,7 +295,8 @@ mod tests {
     #[test]
     fn nesting_stops_where_prost_stops_it() {
         let nest = |levels| (0..levels).fold(json!("leaf"), |inner, _| json!({"n": inner}));
-        let deepest_read = (1..60).map(nest).take_while(|value| prost_reading(&[encoded(value.clone())]).is_ok()).count();
+        let deepest_read =
+            (1..60).map(nest).take_while(|value| prost_reading(&[encoded(value.clone())]).is_ok()).count();
         assert!((20..59).contains(&deepest_read), "{deepest_read}");
         let deepest = [encoded(nest(deepest_read))];
         assert_eq!(Value::Object(decode_object(&deepest).unwrap()), prost_reading(&deepest).unwrap());

@@ -6,9 +6,9 @@
 //! benchmarked natively; built for `wasm32-wasip2` the crate is the
 //! component `connection_details.wasm`, whose WIT glue only converts.
 
+pub mod aggregate;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod allocator;
-pub mod aggregate;
 pub mod allowlist;
 pub mod composite;
 pub mod convert;

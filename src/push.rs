@@ -272,10 +272,10 @@ mod tests {
         let object = json!({"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Synced"}]}});
         let chunks = vec![crate::protocol::json_to_struct(object.as_object().unwrap()).encode_to_vec()];
         let observed = ObservedResources::from([(
-            "pushsecret-admin-to-aws".to_owned(),
+            "pushsecret-admin-to-aws",
             ObservedResource {
                 object: crate::protocol::LazyObject::from_chunks(&chunks),
-                connection_details: BTreeMap::new(),
+                connection_details: crate::secret::SecretData::default(),
             },
         )]);
         let pushes = plan_pushes(&input, &modern(), &observed).unwrap();

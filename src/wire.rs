@@ -109,7 +109,11 @@ impl MalformedRequest {
 impl From<prost::DecodeError> for MalformedRequest {
     fn from(error: prost::DecodeError) -> Self {
         let text = error.to_string();
-        Self(text.replace("RequestView", "RunFunctionRequest").replace("StateView", "State").replace("ResourceView", "Resource"))
+        Self(
+            text.replace("RequestView", "RunFunctionRequest")
+                .replace("StateView", "State")
+                .replace("ResourceView", "Resource"),
+        )
     }
 }
 
