@@ -24,10 +24,12 @@ pub fn run_function(data: &[u8]) {
 
 /// Arbitrary bytes as a `google.protobuf.Struct`: the function's own reader
 /// and prost's decoding then conversion agree, on the object or on refusing
-/// the bytes.
+/// the bytes; the reader's check that builds nothing refuses what it does.
 pub fn struct_json(data: &[u8]) {
     let chunks = [data.to_vec()];
     let ours = connection_details::jsonwire::decode_object(&chunks).map(Value::Object);
+    let checked = connection_details::jsonwire::check_object(&chunks);
+    assert_eq!(checked.as_ref().err(), ours.as_ref().err(), "the check and the reader disagree");
     let prost = prost_types::Struct::decode(data).map(|object| connection_details::protocol::struct_to_json(&object));
     match (ours, prost) {
         (Ok(ours), Ok(prost)) => assert_eq!(ours, prost),

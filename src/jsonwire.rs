@@ -62,10 +62,27 @@ fn fail(reason: &str) -> StructError {
 pub fn decode_object(chunks: &[Vec<u8>]) -> Result<Map<String, Value>, StructError> {
     let mut object = Map::new();
     for chunk in chunks {
-        merge_struct(&mut object, chunk, RECURSION_LIMIT)?;
+        merge_struct::<true>(&mut object, chunk, RECURSION_LIMIT)?;
     }
     Ok(object)
 }
+
+/// Whether [`decode_object`] would read these bytes, building nothing: for
+/// a `Struct` the function passes on without reading it.
+pub fn check_object(chunks: &[Vec<u8>]) -> Result<(), StructError> {
+    check_object_within(chunks, 0)
+}
+
+/// [`check_object`] for a `Struct` inside `nesting` messages, whose
+/// recursion limit comes that much sooner.
+pub fn check_object_within(chunks: &[Vec<u8>], nesting: u32) -> Result<(), StructError> {
+    let depth = RECURSION_LIMIT.checked_sub(nesting).ok_or_else(|| fail("recursion limit reached"))?;
+    let mut nothing = Map::new();
+    chunks.iter().try_for_each(|chunk| merge_struct::<false>(&mut nothing, chunk, depth))
+}
+
+// Each reader below takes `BUILD`: false reads and checks the same bytes
+// but keeps no key, string or item, so a check allocates nothing.
 
 /// The depth left inside a nested message, or the recursion limit's error;
 /// `depth` is what the enclosing message's fields have, counted as prost
@@ -108,15 +125,21 @@ fn expect(wire_type: WireType, expected: WireType) -> Result<(), StructError> {
     if wire_type == expected { Ok(()) } else { Err(fail("invalid wire type")) }
 }
 
-fn merge_struct(object: &mut Map<String, Value>, mut buf: &[u8], depth: u32) -> Result<(), StructError> {
+fn merge_struct<const BUILD: bool>(
+    object: &mut Map<String, Value>,
+    mut buf: &[u8],
+    depth: u32,
+) -> Result<(), StructError> {
     while !buf.is_empty() {
         match next_field(&mut buf)? {
             (STRUCT_FIELDS, wire_type, entry) => {
                 // prost reads a map entry whatever wire type its key says,
                 // as a length and that many bytes; so does this reader.
                 let entry = if wire_type == WireType::LengthDelimited { entry } else { delimited(&mut buf)? };
-                let (key, value) = decode_entry(entry, nested(depth)?)?;
-                object.insert(key, value);
+                let (key, value) = decode_entry::<BUILD>(entry, nested(depth)?)?;
+                if BUILD {
+                    object.insert(key, value);
+                }
             }
             (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
         }
@@ -125,17 +148,17 @@ fn merge_struct(object: &mut Map<String, Value>, mut buf: &[u8], depth: u32) -> 
 }
 
 /// A map entry: a missing key is the empty string, a missing value null.
-fn decode_entry(mut buf: &[u8], depth: u32) -> Result<(String, Value), StructError> {
+fn decode_entry<const BUILD: bool>(mut buf: &[u8], depth: u32) -> Result<(String, Value), StructError> {
     let (mut key, mut value) = (String::new(), Value::Null);
     while !buf.is_empty() {
         match next_field(&mut buf)? {
             (ENTRY_KEY, wire_type, bytes) => {
                 expect(wire_type, WireType::LengthDelimited)?;
-                key = text(bytes)?;
+                key = text::<BUILD>(bytes)?;
             }
             (ENTRY_VALUE, wire_type, bytes) => {
                 expect(wire_type, WireType::LengthDelimited)?;
-                merge_value(&mut value, bytes, nested(depth)?)?;
+                merge_value::<BUILD>(&mut value, bytes, nested(depth)?)?;
             }
             (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
         }
@@ -143,7 +166,7 @@ fn decode_entry(mut buf: &[u8], depth: u32) -> Result<(String, Value), StructErr
     Ok((key, value))
 }
 
-fn merge_value(value: &mut Value, mut buf: &[u8], depth: u32) -> Result<(), StructError> {
+fn merge_value<const BUILD: bool>(value: &mut Value, mut buf: &[u8], depth: u32) -> Result<(), StructError> {
     while !buf.is_empty() {
         match next_field(&mut buf)? {
             (VALUE_NULL, wire_type, _) => {
@@ -159,7 +182,7 @@ fn merge_value(value: &mut Value, mut buf: &[u8], depth: u32) -> Result<(), Stru
             }
             (VALUE_STRING, wire_type, bytes) => {
                 expect(wire_type, WireType::LengthDelimited)?;
-                *value = Value::String(text(bytes)?);
+                *value = Value::String(text::<BUILD>(bytes)?);
             }
             (VALUE_BOOL, wire_type, _) => {
                 expect(wire_type, WireType::Varint)?;
@@ -171,7 +194,7 @@ fn merge_value(value: &mut Value, mut buf: &[u8], depth: u32) -> Result<(), Stru
                     *value = Value::Object(Map::new());
                 }
                 let Value::Object(object) = value else { unreachable!("made an object above") };
-                merge_struct(object, bytes, nested(depth)?)?;
+                merge_struct::<BUILD>(object, bytes, nested(depth)?)?;
             }
             (VALUE_LIST, wire_type, bytes) => {
                 expect(wire_type, WireType::LengthDelimited)?;
@@ -179,7 +202,7 @@ fn merge_value(value: &mut Value, mut buf: &[u8], depth: u32) -> Result<(), Stru
                     *value = Value::Array(Vec::new());
                 }
                 let Value::Array(items) = value else { unreachable!("made an array above") };
-                merge_list(items, bytes, nested(depth)?)?;
+                merge_list::<BUILD>(items, bytes, nested(depth)?)?;
             }
             (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
         }
@@ -187,14 +210,16 @@ fn merge_value(value: &mut Value, mut buf: &[u8], depth: u32) -> Result<(), Stru
     Ok(())
 }
 
-fn merge_list(items: &mut Vec<Value>, mut buf: &[u8], depth: u32) -> Result<(), StructError> {
+fn merge_list<const BUILD: bool>(items: &mut Vec<Value>, mut buf: &[u8], depth: u32) -> Result<(), StructError> {
     while !buf.is_empty() {
         match next_field(&mut buf)? {
             (LIST_VALUES, wire_type, bytes) => {
                 expect(wire_type, WireType::LengthDelimited)?;
                 let mut item = Value::Null;
-                merge_value(&mut item, bytes, nested(depth)?)?;
-                items.push(item);
+                merge_value::<BUILD>(&mut item, bytes, nested(depth)?)?;
+                if BUILD {
+                    items.push(item);
+                }
             }
             (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
         }
@@ -202,8 +227,11 @@ fn merge_list(items: &mut Vec<Value>, mut buf: &[u8], depth: u32) -> Result<(), 
     Ok(())
 }
 
-fn text(bytes: &[u8]) -> Result<String, StructError> {
-    std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| fail("invalid string value: data is not UTF-8 encoded"))
+/// The string, checked to be UTF-8; kept only when building (an empty
+/// `String` does not allocate).
+fn text<const BUILD: bool>(bytes: &[u8]) -> Result<String, StructError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| fail("invalid string value: data is not UTF-8 encoded"))?;
+    Ok(if BUILD { text.to_owned() } else { String::new() })
 }
 
 /// Whole numbers become JSON integers, so `metadata.generation: 4` reads as
@@ -236,6 +264,7 @@ mod tests {
         let object = json!({"a": 1, "b": [true, null, "s", 2.5, {"c": -3, "d": []}], "e": {}, "": "empty key",
             "big": 1e300, "ünï": "cödé"});
         let chunks = [encoded(object.clone())];
+        assert_eq!(check_object(&chunks), Ok(()));
         assert_eq!(Value::Object(decode_object(&chunks).unwrap()), object);
         assert_eq!(Value::Object(decode_object(&chunks).unwrap()), prost_reading(&chunks).unwrap());
     }
@@ -286,6 +315,7 @@ mod tests {
         wrong_wire_type[at] = (VALUE_STRING << 3) as u8; // a string as a varint
         for bad in [truncated, not_utf8, wrong_wire_type] {
             let chunks = [bad];
+            assert_eq!(check_object(&chunks).unwrap_err(), decode_object(&chunks).unwrap_err());
             let error = decode_object(&chunks).unwrap_err().to_string();
             assert!(prost_reading(&chunks).is_err(), "{error}");
             assert!(!error.contains("hunter") && !error.contains("secret"), "{error}");

@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 
 use prost::Message;
 
-use crate::protocol::v1::{RequestMeta, Resources, RunFunctionResponse, State};
+use crate::jsonwire;
+use crate::protocol::v1::{RequestMeta, Resources, RunFunctionResponse};
 
 #[derive(Clone, PartialEq, Message)]
 pub struct RequestView {
@@ -58,6 +59,9 @@ pub struct ResourceView {
     pub resource: Vec<Vec<u8>>,
     #[prost(btree_map = "string, bytes", tag = "2")]
     pub connection_details: BTreeMap<String, Vec<u8>>,
+    /// Read only so that a malformed one is refused as v1's reader would.
+    #[prost(int32, tag = "3")]
+    pub ready: i32,
 }
 
 /// The desired state earlier steps left, as the request carried it.
@@ -68,21 +72,47 @@ pub struct PassedDesired {
     pub composite_details: BTreeMap<String, Vec<u8>>,
 }
 
+/// How deep in the response each passed `Struct` sits, in messages around
+/// it, so that a check refuses what prost's recursion limit would refuse
+/// when the response is read: `RunFunctionResponse` › `State` › `Resource`
+/// › `Struct` for the composite, one more (the map entry) for a composed
+/// resource; `RunFunctionResponse` › `Struct` for the context.
+const COMPOSITE_STRUCT_NESTING: u32 = 3;
+const RESOURCE_STRUCT_NESTING: u32 = 4;
+const CONTEXT_STRUCT_NESTING: u32 = 1;
+
 impl PassedDesired {
     /// Reads what the response needs and checks that the bytes are a
     /// `State`: passed on unchecked, malformed bytes would make a response
-    /// that Crossplane cannot decode. (Decoding to check costs what decoding
-    /// to use did; a check that builds nothing would not.)
-    pub fn read(chunks: Vec<Vec<u8>>) -> Result<Self, prost::DecodeError> {
-        let state: State = merged(&chunks)?;
+    /// that Crossplane cannot decode. The objects inside are checked, not
+    /// built: a pipeline's desired state can be as large as its observed
+    /// one. Each occurrence is checked on its own, since a later map entry
+    /// replacing an earlier one leaves the earlier one's bytes in the
+    /// response all the same.
+    pub fn read(chunks: Vec<Vec<u8>>) -> Result<Self, MalformedRequest> {
+        for chunk in &chunks {
+            let state = StateView::decode(chunk.as_slice())?;
+            if let Some(composite) = &state.composite {
+                check_struct("desired.composite.resource", &composite.resource, COMPOSITE_STRUCT_NESTING)?;
+            }
+            for (name, resource) in &state.resources {
+                let field = format!("desired.resources[{name}].resource");
+                check_struct(&field, &resource.resource, RESOURCE_STRUCT_NESTING)?;
+            }
+        }
+        let state: StateView = merged(&chunks)?;
         let composite_details = state.composite.map(|composite| composite.connection_details).unwrap_or_default();
         Ok(Self { chunks, composite_details })
     }
 }
 
 /// Checks that the context is a `Struct`, for the same reason.
-pub fn check_context(chunks: &[Vec<u8>]) -> Result<(), prost::DecodeError> {
-    merged::<prost_types::Struct>(chunks).map(drop)
+pub fn check_context(chunks: &[Vec<u8>]) -> Result<(), MalformedRequest> {
+    check_struct("context", chunks, CONTEXT_STRUCT_NESTING)
+}
+
+fn check_struct(field: &str, chunks: &[Vec<u8>], nesting: u32) -> Result<(), MalformedRequest> {
+    jsonwire::check_object_within(chunks, nesting).map_err(|error| MalformedRequest::in_struct(field, &error))
 }
 
 /// The message the occurrences of one field make, merged in order as a
@@ -149,7 +179,7 @@ pub fn encode_response(desired: &[Vec<u8>], context: &[Vec<u8>], response: &RunF
 mod tests {
     use super::*;
     use crate::protocol::json_to_struct;
-    use crate::protocol::v1::{Ready, Resource, RunFunctionRequest};
+    use crate::protocol::v1::{Ready, Resource, RunFunctionRequest, State};
     use serde_json::json;
 
     fn object(value: serde_json::Value) -> prost_types::Struct {
@@ -158,6 +188,46 @@ mod tests {
 
     fn resource(value: serde_json::Value) -> Resource {
         Resource { resource: Some(object(value)), ..Default::default() }
+    }
+
+    /// A desired state whose resource `db` holds a string that is not
+    /// UTF-8 (the bytes of "xyz" with the first one changed).
+    fn desired_with_bad_utf8(name: &str) -> Vec<u8> {
+        let state = State { resources: [(name.to_owned(), resource(json!({"s": "xyz"})))].into(), composite: None };
+        let mut bytes = state.encode_to_vec();
+        let at = bytes.windows(3).position(|window| window == b"xyz").unwrap();
+        bytes[at] = 0xff;
+        bytes
+    }
+
+    #[test]
+    fn a_malformed_object_in_the_passed_desired_state_is_refused_by_name() {
+        let error = PassedDesired::read(vec![desired_with_bad_utf8("db")]).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "failed to decode Protobuf message: RunFunctionRequest.desired.resources[db].resource: \
+             google.protobuf.Struct: invalid string value: data is not UTF-8 encoded"
+        );
+        // A later occurrence replacing the entry leaves the earlier bytes in
+        // the response: they are checked all the same.
+        let replacement = State { resources: [("db".to_owned(), resource(json!({})))].into(), composite: None };
+        let chunks = vec![desired_with_bad_utf8("db"), replacement.encode_to_vec()];
+        assert!(PassedDesired::read(chunks).is_err());
+    }
+
+    #[test]
+    fn passed_objects_are_refused_exactly_where_the_response_would_not_decode() {
+        let nested = |levels| (0..levels).fold(json!("leaf"), |inner, _| json!({"n": inner}));
+        let mut seen = std::collections::BTreeSet::new();
+        for levels in 20..40 {
+            let desired = State { resources: [("db".to_owned(), resource(nested(levels)))].into(), composite: None };
+            let chunks = vec![desired.encode_to_vec()];
+            let response = encode_response(&chunks, &[], &RunFunctionResponse::default());
+            let decodes = RunFunctionResponse::decode(response.as_slice()).is_ok();
+            assert_eq!(PassedDesired::read(chunks).is_ok(), decodes, "{levels} levels");
+            seen.insert(decodes);
+        }
+        assert_eq!(seen.len(), 2, "the limit lies within the levels tried");
     }
 
     #[test]
