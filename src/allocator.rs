@@ -167,8 +167,24 @@ unsafe impl GlobalAlloc for SizeClasses {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
 
-    fn empty() -> State {
+    thread_local! {
+        /// The memory a test's allocator grows: its size in pages, and how
+        /// many pages someone else grows before each growth of ours.
+        static PAGES: Cell<usize> = const { Cell::new(0) };
+        static FOREIGN_PAGES: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// `memory.grow` over the test's memory (each test runs on its own thread).
+    fn fake_grow(pages: usize) -> usize {
+        PAGES.set(PAGES.get() + FOREIGN_PAGES.get());
+        PAGES.replace(PAGES.get() + pages)
+    }
+
+    fn memory_of(pages: usize, foreign_pages_per_growth: usize) -> State {
+        PAGES.set(pages);
+        FOREIGN_PAGES.set(foreign_pages_per_growth);
         State { free: [ptr::null_mut(); CLASSES], next: 0, end: 0 }
     }
 
@@ -185,57 +201,38 @@ mod tests {
 
     #[test]
     fn blocks_are_carved_in_order_aligned_and_memory_grows_as_needed() {
-        // Memory of 2 pages to start; the allocator's first growth is past it.
-        fn grow(pages: usize) -> usize {
-            use std::sync::atomic::{AtomicUsize, Ordering};
-            static SIZE: AtomicUsize = AtomicUsize::new(2);
-            SIZE.fetch_add(pages, Ordering::SeqCst)
-        }
-        let mut state = empty();
-        let first = state.carve(8, 8, grow);
-        assert_eq!(first, 2 * PAGE);
-        assert_eq!(state.carve(32, 8, grow), 2 * PAGE + 16, "aligned to 16");
-        assert_eq!(state.carve(8, 64, grow), 2 * PAGE + 64, "aligned as asked");
-        let big = state.carve(PAGE, 8, grow);
+        let mut state = memory_of(2, 0);
+        assert_eq!(state.carve(8, 8, fake_grow), 2 * PAGE, "past the memory there was");
+        assert_eq!(state.carve(32, 8, fake_grow), 2 * PAGE + 16, "aligned to 16");
+        assert_eq!(state.carve(8, 64, fake_grow), 2 * PAGE + 64, "aligned as asked");
+        let big = state.carve(PAGE, 8, fake_grow);
         assert_eq!(big % BLOCK_ALIGN, 0);
         assert!(big + PAGE <= state.end, "grown to hold it");
-        assert_eq!(state.end % PAGE, 0);
+        assert_eq!(state.end, PAGES.get() * PAGE);
     }
 
     #[test]
     fn the_arena_comes_first_then_memory_grows_past_it() {
-        fn grow(pages: usize) -> usize {
-            use std::sync::atomic::{AtomicUsize, Ordering};
-            static SIZE: AtomicUsize = AtomicUsize::new(8);
-            SIZE.fetch_add(pages, Ordering::SeqCst)
-        }
-        let mut state = empty();
+        let mut state = memory_of(8, 0);
         state.start_in(PAGE, 2 * PAGE);
-        assert_eq!(state.carve(PAGE, 8, grow), PAGE);
-        assert_eq!(state.carve(PAGE, 8, grow), 2 * PAGE, "the arena's last page");
-        assert_eq!(state.carve(16, 8, grow), 8 * PAGE, "past the arena, in grown memory");
+        assert_eq!(state.carve(PAGE, 8, fake_grow), PAGE);
+        assert_eq!(state.carve(PAGE, 8, fake_grow), 2 * PAGE, "the arena's last page");
+        assert_eq!(state.carve(16, 8, fake_grow), 8 * PAGE, "past the arena, in grown memory");
         state.start_in(0, 0);
-        assert_eq!(state.carve(16, 8, grow), 8 * PAGE + 16, "started once only");
+        assert_eq!(state.carve(16, 8, fake_grow), 8 * PAGE + 16, "started once only");
     }
 
     #[test]
     fn memory_grown_by_someone_else_is_left_alone() {
-        fn grow_after_a_foreign_page(pages: usize) -> usize {
-            use std::sync::atomic::{AtomicUsize, Ordering};
-            static SIZE: AtomicUsize = AtomicUsize::new(1);
-            // Someone else grew one page before each of ours.
-            SIZE.fetch_add(1, Ordering::SeqCst);
-            SIZE.fetch_add(pages, Ordering::SeqCst)
-        }
-        let mut state = empty();
-        assert_eq!(state.carve(PAGE, 8, grow_after_a_foreign_page), 2 * PAGE);
-        assert_eq!(state.carve(2 * PAGE, 8, grow_after_a_foreign_page), 5 * PAGE, "after the foreign page");
+        let mut state = memory_of(0, 1);
+        assert_eq!(state.carve(PAGE, 8, fake_grow), PAGE, "after the foreign page");
+        assert_eq!(state.carve(2 * PAGE, 8, fake_grow), 4 * PAGE, "after the next foreign page");
     }
 
     #[test]
     fn a_refused_growth_is_a_failed_allocation() {
-        let mut state = empty();
+        let mut state = memory_of(0, 0);
         assert_eq!(state.carve(16, 8, |_| usize::MAX), 0);
-        assert_eq!(state.carve(usize::MAX - 8, 8, |_| 0), 0, "a size past the address space");
+        assert_eq!(state.carve(usize::MAX - 8, 8, fake_grow), 0, "a size past the address space");
     }
 }
