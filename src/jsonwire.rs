@@ -251,8 +251,11 @@ mod tests {
     use prost::Message;
     use serde_json::json;
 
+    /// prost's reading of the occurrences, merged in order, as JSON.
     fn prost_reading(chunks: &[Vec<u8>]) -> Result<Value, prost::DecodeError> {
-        crate::wire::merged::<prost_types::Struct>(chunks).map(|object| struct_to_json(&object))
+        let mut object = prost_types::Struct::default();
+        chunks.iter().try_for_each(|chunk| object.merge(chunk.as_slice()))?;
+        Ok(struct_to_json(&object))
     }
 
     fn encoded(value: Value) -> Vec<u8> {

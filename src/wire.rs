@@ -88,20 +88,21 @@ impl PassedDesired {
     /// built: a pipeline's desired state can be as large as its observed
     /// one. Each occurrence is checked on its own, since a later map entry
     /// replacing an earlier one leaves the earlier one's bytes in the
-    /// response all the same.
+    /// response all the same; the composite's details merge key by key, as
+    /// a reader merges the occurrences.
     pub fn read(chunks: Vec<Vec<u8>>) -> Result<Self, MalformedRequest> {
+        let mut composite_details = BTreeMap::new();
         for chunk in &chunks {
             let state = StateView::decode(chunk.as_slice())?;
-            if let Some(composite) = &state.composite {
-                check_struct("desired.composite.resource", &composite.resource, COMPOSITE_STRUCT_NESTING)?;
-            }
             for (name, resource) in &state.resources {
-                let field = format!("desired.resources[{name}].resource");
-                check_struct(&field, &resource.resource, RESOURCE_STRUCT_NESTING)?;
+                let field = format_args!("desired.resources[{name}].resource");
+                check_struct(field, &resource.resource, RESOURCE_STRUCT_NESTING)?;
+            }
+            if let Some(composite) = state.composite {
+                check_struct("desired.composite.resource", &composite.resource, COMPOSITE_STRUCT_NESTING)?;
+                composite_details.extend(composite.connection_details);
             }
         }
-        let state: StateView = merged(&chunks)?;
-        let composite_details = state.composite.map(|composite| composite.connection_details).unwrap_or_default();
         Ok(Self { chunks, composite_details })
     }
 }
@@ -111,16 +112,9 @@ pub fn check_context(chunks: &[Vec<u8>]) -> Result<(), MalformedRequest> {
     check_struct("context", chunks, CONTEXT_STRUCT_NESTING)
 }
 
-fn check_struct(field: &str, chunks: &[Vec<u8>], nesting: u32) -> Result<(), MalformedRequest> {
+/// `field` is written out only for an error.
+fn check_struct(field: impl std::fmt::Display, chunks: &[Vec<u8>], nesting: u32) -> Result<(), MalformedRequest> {
     jsonwire::check_object_within(chunks, nesting).map_err(|error| MalformedRequest::in_struct(field, &error))
-}
-
-/// The message the occurrences of one field make, merged in order as a
-/// protobuf reader merges them.
-pub fn merged<M: Message + Default>(chunks: &[Vec<u8>]) -> Result<M, prost::DecodeError> {
-    let mut message = M::default();
-    chunks.iter().try_for_each(|chunk| message.merge(chunk.as_slice()))?;
-    Ok(message)
 }
 
 /// Why bytes are not a `RunFunctionRequest`, in the names of v1's messages
@@ -131,7 +125,7 @@ pub struct MalformedRequest(String);
 
 impl MalformedRequest {
     /// A `Struct` field of the request that did not decode.
-    pub fn in_struct(field: &str, error: &crate::jsonwire::StructError) -> Self {
+    pub fn in_struct(field: impl std::fmt::Display, error: &crate::jsonwire::StructError) -> Self {
         Self(format!("failed to decode Protobuf message: RunFunctionRequest.{field}: {error}"))
     }
 }
@@ -217,17 +211,34 @@ mod tests {
 
     #[test]
     fn passed_objects_are_refused_exactly_where_the_response_would_not_decode() {
-        let nested = |levels| (0..levels).fold(json!("leaf"), |inner, _| json!({"n": inner}));
+        // An object level is three messages deep (Struct, entry, Value), a
+        // list level two (ListValue, Value): mixed, they reach every depth.
+        let nested = |objects, lists| {
+            let inner = (0..lists).fold(json!("leaf"), |inner, _| json!([inner]));
+            (0..objects).fold(inner, |inner, _| json!({"n": inner}))
+        };
+        let decodes = |desired: &[Vec<u8>], context: &[Vec<u8>]| {
+            let response = encode_response(desired, context, &RunFunctionResponse::default());
+            RunFunctionResponse::decode(response.as_slice()).is_ok()
+        };
         let mut seen = std::collections::BTreeSet::new();
-        for levels in 20..40 {
-            let desired = State { resources: [("db".to_owned(), resource(nested(levels)))].into(), composite: None };
-            let chunks = vec![desired.encode_to_vec()];
-            let response = encode_response(&chunks, &[], &RunFunctionResponse::default());
-            let decodes = RunFunctionResponse::decode(response.as_slice()).is_ok();
-            assert_eq!(PassedDesired::read(chunks).is_ok(), decodes, "{levels} levels");
-            seen.insert(decodes);
+        for objects in 25..35 {
+            for lists in 0..3 {
+                let object = nested(objects, lists);
+                let as_resource =
+                    State { resources: [("db".to_owned(), resource(object.clone()))].into(), composite: None };
+                let as_composite = State { composite: Some(resource(object.clone())), resources: BTreeMap::new() };
+                for state in [as_resource, as_composite] {
+                    let chunks = vec![state.encode_to_vec()];
+                    let expected = decodes(&chunks, &[]);
+                    assert_eq!(PassedDesired::read(chunks).is_ok(), expected, "{objects} objects, {lists} lists");
+                    seen.insert(expected);
+                }
+                let context = vec![resource(object).resource.unwrap().encode_to_vec()];
+                assert_eq!(check_context(&context).is_ok(), decodes(&[], &context), "context, {objects} objects");
+            }
         }
-        assert_eq!(seen.len(), 2, "the limit lies within the levels tried");
+        assert_eq!(seen.len(), 2, "the limit lies within the depths tried");
     }
 
     #[test]
@@ -305,6 +316,22 @@ mod tests {
         };
         let desired = PassedDesired::read(vec![passed.encode_to_vec()]).unwrap();
         assert_eq!(desired.composite_details["a"], b"1");
+
+        // Occurrences merge key by key, the later one winning, as v1's
+        // reader merges them.
+        let later = State {
+            composite: Some(Resource {
+                connection_details: [("a".to_owned(), b"2".to_vec()), ("b".to_owned(), b"3".to_vec())].into(),
+                ..Default::default()
+            }),
+            resources: BTreeMap::new(),
+        };
+        let chunks = vec![passed.encode_to_vec(), later.encode_to_vec()];
+        let both: Vec<u8> = chunks.concat();
+        let expected = State::decode(both.as_slice()).unwrap().composite.unwrap().connection_details;
+        assert_eq!(PassedDesired::read(chunks).unwrap().composite_details, expected);
+        assert_eq!(expected["a"], b"2");
+        assert_eq!(expected.len(), 2);
     }
 
     #[test]
