@@ -15,7 +15,8 @@ use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p1::{self, WasiP1Ctx};
 
 const GUEST_TARGET: &str = "wasm32-wasip1";
-const GUEST_PROFILE: &str = "wasmfn";
+/// The playground's small profile (Cargo.toml), which the guest shares.
+const GUEST_PROFILE: &str = "component";
 const GUEST_FILE: &str = "connection_details_wasmfn.wasm";
 /// The component's size budget (issue 8, BENCHMARKS.md), which the guest
 /// meets.
