@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::fieldpath::at;
 use crate::names::{Namespace, ObjectName};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,17 +26,19 @@ pub struct CompositeSecretRef {
 
 impl Composite {
     pub fn from_object(object: &Value) -> Self {
-        let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
-        let namespace = text("/metadata/namespace").filter(|ns| !ns.is_empty());
-        let write_connection_secret_to_ref = object.pointer("/spec/writeConnectionSecretToRef").and_then(|reference| {
-            let name = ObjectName::new(reference.get("name")?.as_str()?).ok()?;
-            let namespace = reference.get("namespace").and_then(Value::as_str).and_then(|ns| Namespace::new(ns).ok());
-            Some(CompositeSecretRef { name, namespace })
-        });
+        let text = |keys: &[&str]| at(object, keys).and_then(Value::as_str).map(str::to_owned);
+        let namespace = text(&["metadata", "namespace"]).filter(|ns| !ns.is_empty());
+        let write_connection_secret_to_ref =
+            at(object, &["spec", "writeConnectionSecretToRef"]).and_then(|reference| {
+                let name = ObjectName::new(reference.get("name")?.as_str()?).ok()?;
+                let namespace =
+                    reference.get("namespace").and_then(Value::as_str).and_then(|ns| Namespace::new(ns).ok());
+                Some(CompositeSecretRef { name, namespace })
+            });
         Self {
-            name: text("/metadata/name"),
+            name: text(&["metadata", "name"]),
             namespace,
-            modern: object.pointer("/spec/crossplane").is_some_and(Value::is_object),
+            modern: at(object, &["spec", "crossplane"]).is_some_and(Value::is_object),
             write_connection_secret_to_ref,
         }
     }

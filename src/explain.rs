@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::aggregate::{ObservedResource, ObservedResources};
 use crate::derive;
+use crate::fieldpath::at;
 use crate::input::{ConnectionDetail, Input, Source};
 use crate::names::KeyName;
 use crate::secret::SecretBytes;
@@ -165,10 +166,10 @@ fn missing_secret_key(key: &KeyName, resource_name: &str, resource: &ObservedRes
 /// `namespace/name` of the Secret a managed resource writes its connection
 /// details to: its ref's namespace, else its own.
 fn connection_secret_of(object: &Value) -> Option<String> {
-    let reference = object.pointer("/spec/writeConnectionSecretToRef")?;
+    let reference = at(object, &["spec", "writeConnectionSecretToRef"])?;
     let name = reference.get("name")?.as_str()?;
     let namespace =
-        reference.get("namespace").or_else(|| object.pointer("/metadata/namespace")).and_then(Value::as_str);
+        reference.get("namespace").or_else(|| at(object, &["metadata", "namespace"])).and_then(Value::as_str);
     Some(namespace.map_or_else(|| name.to_owned(), |namespace| format!("{namespace}/{name}")))
 }
 

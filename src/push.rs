@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::aggregate::ObservedResources;
 use crate::fanout::{self, Kind};
+use crate::fieldpath::at;
 use crate::input::{Input, PushSecretSpec};
 use crate::names::{KeyName, Namespace, ObjectName};
 use crate::output::Destination;
@@ -191,7 +192,7 @@ fn push_name(spec: &PushSecretSpec, secret: &Written, path: &str) -> Result<Obje
 /// ESO sets condition `Ready` to `True` once the keys are in the store.
 fn is_ready(observed: &ObservedResources<'_>, resource_name: &str) -> bool {
     let Some(resource) = observed.get(resource_name) else { return false };
-    let conditions = resource.object.get().pointer("/status/conditions").and_then(Value::as_array);
+    let conditions = at(resource.object.get(), &["status", "conditions"]).and_then(Value::as_array);
     conditions.into_iter().flatten().any(|condition| {
         condition.get("type").and_then(Value::as_str) == Some("Ready")
             && condition.get("status").and_then(Value::as_str) == Some("True")
