@@ -20,6 +20,8 @@ pub mod fieldpath;
 pub mod function;
 pub mod input;
 pub mod jsonwire;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod memcmp;
 pub mod metadata;
 pub mod names;
 pub mod output;
