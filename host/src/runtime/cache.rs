@@ -18,18 +18,30 @@
 //!
 //! Every failure here falls back to compiling: a read-only home or a
 //! container without one costs time, never the command.
+//!
+//! Each new build or release of the component writes an entry of its own
+//! (about 8 MB), so storing one removes all but the [`KEPT_ENTRIES`] most
+//! recently written; a build whose entry went compiles once more.
 
+use std::cmp::Reverse;
+use std::ffi::OsStr;
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
 const FOLDER: &str = "function-connection-details";
+/// Entries a folder keeps: room for a few builds used side by side.
+const KEPT_ENTRIES: usize = 4;
+/// An entry's name: [`NAME_BYTES`] of digest in hexadecimal, then this.
+const EXTENSION: &str = "cwasm";
+const NAME_BYTES: usize = 20;
 
 /// The cache folder the conventions name, if there is a home to put it in.
 pub fn default_dir() -> Option<PathBuf> {
@@ -56,8 +68,8 @@ impl Entry {
         let mut key = Sha256::new();
         key.update(component_digest);
         engine.precompile_compatibility_hash().hash(&mut DigestHasher(&mut key));
-        let name: String = key.finalize()[..20].iter().map(|byte| format!("{byte:02x}")).collect();
-        Self { dir: dir.to_path_buf(), path: dir.join(format!("{name}.cwasm")) }
+        let name: String = key.finalize()[..NAME_BYTES].iter().map(|byte| format!("{byte:02x}")).collect();
+        Self { dir: dir.to_path_buf(), path: dir.join(format!("{name}.{EXTENSION}")) }
     }
 
     /// The compiled component, when a trustworthy entry exists and loads.
@@ -72,11 +84,26 @@ impl Entry {
         unsafe { Component::deserialize_file(engine, &self.path) }.ok()
     }
 
-    /// Stores `component`, best effort.
+    /// Stores `component`, then prunes the folder; best effort.
     pub(super) fn store(&self, component: &Component) {
         let Ok(bytes) = component.serialize() else { return };
-        if self.prepare_dir() {
-            let _ = self.write_atomically(&bytes);
+        if self.prepare_dir() && self.write_atomically(&bytes).is_ok() {
+            self.remove_older_entries();
+        }
+    }
+
+    /// Removes every entry but the [`KEPT_ENTRIES`] written last (this one
+    /// among them). Only files named as entries are touched.
+    fn remove_older_entries(&self) {
+        let Ok(listing) = fs::read_dir(&self.dir) else { return };
+        let mut entries: Vec<(SystemTime, PathBuf)> = listing
+            .filter_map(Result::ok)
+            .filter(|item| is_entry_name(&item.file_name()))
+            .filter_map(|item| Some((item.metadata().ok()?.modified().ok()?, item.path())))
+            .collect();
+        entries.sort_unstable_by_key(|(written, _)| Reverse(*written));
+        for (_, path) in entries.into_iter().skip(KEPT_ENTRIES).filter(|(_, path)| *path != self.path) {
+            let _ = fs::remove_file(path);
         }
     }
 
@@ -98,6 +125,13 @@ impl Entry {
         }
         written
     }
+}
+
+fn is_entry_name(name: &OsStr) -> bool {
+    let Some((stem, extension)) = name.to_str().and_then(|name| name.split_once('.')) else { return false };
+    extension == EXTENSION
+        && stem.len() == 2 * NAME_BYTES
+        && stem.bytes().all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
 }
 
 /// Whether `path` itself (not a link's target) belongs to the current user
@@ -200,6 +234,38 @@ mod tests {
         fs::set_permissions(&entry.path, fs::Permissions::from_mode(0o600)).unwrap();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
         assert!(entry.load(&engine).is_none(), "a world-writable folder");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Other builds' entries, written an hour apart before this one: the
+    /// newest stay, the rest go, and files not named as entries are left.
+    #[test]
+    fn storing_an_entry_keeps_only_the_latest_few() {
+        let dir = temp_dir("prune");
+        DirBuilder::new().mode(0o700).create(&dir).unwrap();
+        let hour = std::time::Duration::from_secs(3600);
+        let older: Vec<PathBuf> = (1..=KEPT_ENTRIES + 2)
+            .map(|age| {
+                let path = dir.join(format!("{}.{EXTENSION}", format!("{age:x}").repeat(2 * NAME_BYTES)));
+                let file = fs::File::create(&path).unwrap();
+                file.set_modified(SystemTime::now() - hour * u32::try_from(age).unwrap()).unwrap();
+                path
+            })
+            .collect();
+        let foreign = ["notes.txt", "0123.cwasm", "entry.cwasm.1234.tmp"].map(|name| dir.join(name));
+        for path in &foreign {
+            fs::write(path, b"").unwrap();
+        }
+
+        let engine = Engine::default();
+        let entry = Entry::new(&dir, &engine, &digest(&EMPTY_COMPONENT));
+        entry.store(&empty_component(&engine));
+
+        assert!(entry.load(&engine).is_some(), "the entry just stored");
+        let (kept, removed) = older.split_at(KEPT_ENTRIES - 1);
+        assert!(kept.iter().all(|path| path.exists()), "the newest others");
+        assert!(removed.iter().all(|path| !path.exists()), "the oldest");
+        assert!(foreign.iter().all(|path| path.exists()), "files that are no entry");
         fs::remove_dir_all(&dir).unwrap();
     }
 
