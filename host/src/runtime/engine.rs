@@ -12,7 +12,7 @@
 //!   [`Settings::concurrent_calls`] (the server's semaphore does).
 //! - **Copy-on-write memory images.** The component's initial memory is
 //!   mapped from an image, not copied in.
-//! - **Keeping slots resident.** Up to [`KEEP_RESIDENT`] of a memory slot
+//! - **Keeping slots resident.** Up to [`MEMORY_KEEP_RESIDENT`] of a memory slot
 //!   is reset with a memset instead of being returned to the kernel, and
 //!   `pagemap_scan` (Linux 6.7+) resets only the pages a call dirtied.
 
@@ -23,7 +23,7 @@ use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, OptLevel, Po
 use super::limits::{Limits, MAX_INSTANCES, MAX_TABLE_ELEMENTS, TICK};
 use super::{LoadError, Settings};
 
-/// Per slot, the bytes reset in place rather than decommitted. With
+/// Per memory slot, the bytes reset in place rather than decommitted. With
 /// `pagemap_scan` only the pages a call wrote are reset, so this costs a
 /// small call nothing; a large one (1,000 resources dirty about 8 MiB)
 /// then finds its pages still mapped next time instead of faulting each
@@ -31,7 +31,10 @@ use super::{LoadError, Settings};
 /// `serve`; 2 MiB before). The price is memory: a slot keeps up to this
 /// much resident after the largest call it served, so the server can hold
 /// `concurrent_calls` × 16 MiB more than it otherwise would.
-const KEEP_RESIDENT: usize = 16 * 1024 * 1024;
+const MEMORY_KEEP_RESIDENT: usize = 16 * 1024 * 1024;
+/// The same for a table slot: the component's tables hold thousands of
+/// function references, so this covers what a call writes.
+const TABLE_KEEP_RESIDENT: usize = 2 * 1024 * 1024;
 /// Guest stack: deep recursion traps instead of growing the host stack.
 const MAX_WASM_STACK: usize = 1024 * 1024;
 /// The fiber stack an async call runs on: the guest stack plus room for
@@ -82,8 +85,8 @@ fn pool(settings: &Settings) -> PoolingAllocationConfig {
         .table_elements(MAX_TABLE_ELEMENTS)
         .total_stacks(calls)
         .max_memory_size(memory_slot(&settings.limits))
-        .linear_memory_keep_resident(KEEP_RESIDENT)
-        .table_keep_resident(KEEP_RESIDENT)
+        .linear_memory_keep_resident(MEMORY_KEEP_RESIDENT)
+        .table_keep_resident(TABLE_KEEP_RESIDENT)
         .pagemap_scan(Enabled::Auto);
     pool
 }
