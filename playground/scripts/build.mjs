@@ -15,8 +15,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -105,8 +104,10 @@ function optimize(input, output) {
   }
 }
 
-// 1. The component, optimised and transpiled.
-const optimized = join(mkdtempSync(join(tmpdir(), 'playground-')), 'connection_details.wasm');
+// 1. The component, optimised (kept beside the cargo builds, so what the
+// page runs can be inspected) and transpiled.
+const optimized = join(COMPONENT_TARGET_DIR, 'playground', 'connection_details.wasm');
+mkdirSync(dirname(optimized), { recursive: true });
 optimize(component, optimized);
 try {
   execFileSync(
@@ -174,7 +175,6 @@ for (const entry of readdirSync(examplesDir, { withFileTypes: true }).sort((a, b
 }
 if (examples.length === 0) fail(`no example folder with an xr.yaml under ${examplesDir}`);
 const wasm = readFileSync(optimized);
-rmSync(dirname(optimized), { recursive: true, force: true });
 const catalog = {
   default: examples.some((example) => example.name === DEFAULT_EXAMPLE) ? DEFAULT_EXAMPLE : examples[0].name,
   component: { bytes: wasm.length, sha256: createHash('sha256').update(wasm).digest('hex') },
