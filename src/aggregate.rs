@@ -33,8 +33,8 @@ pub struct Aggregate {
     pub produced: BTreeMap<KeyName, SecretBytes>,
     /// Keys that entries declare but none has produced yet.
     pub pending: BTreeSet<KeyName>,
-    /// Derived keys whose templates failed: FATAL.
-    pub failures: Vec<Diagnostic>,
+    /// Derived keys whose templates failed, with how (never a value): FATAL.
+    pub failed: BTreeMap<KeyName, String>,
 }
 
 /// Resolves every entry in input order, so a later entry overwrites an
@@ -55,18 +55,17 @@ pub fn aggregate(input: &Input, observed: &ObservedResources, existing: &Existin
             }
         }
     }
-    for (index, derived) in input.derived.iter().enumerate() {
-        match derive::evaluate(&derived.template, &result.produced) {
+    for derived in &input.derived {
+        match derive::evaluate(&derived.template, &result.produced, &result.pending) {
             Derived::Value(value) => {
                 result.produced.insert(derived.name.clone(), value);
             }
             Derived::Pending => {
                 result.pending.insert(derived.name.clone());
             }
-            Derived::Failed(problem) => result.failures.push(Diagnostic::fatal(
-                Reason::TemplateFailed,
-                format!("derived[{index}] {}: the template failed: {problem}", derived.name),
-            )),
+            Derived::Failed(problem) => {
+                result.failed.insert(derived.name.clone(), problem);
+            }
         }
     }
     let produced = &result.produced;
@@ -259,7 +258,9 @@ mod derived_tests {
         assert_eq!(result.produced[&KeyName::new("user-upper").unwrap()].expose(), b"ADMIN");
         let pending: Vec<&str> = result.pending.iter().map(KeyName::as_str).collect();
         assert_eq!(pending, ["both", "password"]);
-        let failures: Vec<&str> = result.failures.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(failures, ["derived[2] loop: the template failed: engine ran out of fuel at line 1"]);
+        let failures: Vec<(&str, &str)> = result.failed.iter().map(|(k, why)| (k.as_str(), why.as_str())).collect();
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].0, "loop");
+        assert!(failures[0].1.starts_with("engine ran out of fuel at line 1"), "{failures:?}");
     }
 }

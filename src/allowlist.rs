@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Diagnostic, Reason};
+use crate::earlier::EarlierDetails;
 use crate::input::{Input, SourceLabel};
 use crate::names::KeyName;
 use crate::secret::SecretBytes;
@@ -17,10 +18,10 @@ pub fn apply(allowed: &[KeyName], produced: &BTreeMap<KeyName, SecretBytes>) -> 
     produced.iter().filter(|(key, _)| allowed.contains(key)).map(|(key, value)| (key.clone(), value.clone())).collect()
 }
 
-/// A WARNING for each listed key that no entry can ever produce, suggesting
-/// the declared-but-filtered key with the closest spelling: that is usually
-/// the one the user meant to list.
-pub fn unproducible_keys(input: &Input) -> Vec<Diagnostic> {
+/// A WARNING for each listed key that no entry can ever produce and no
+/// earlier pipeline step gave, suggesting the declared-but-filtered key with
+/// the closest spelling: that is usually the one the user meant to list.
+pub fn unproducible_keys(input: &Input, earlier: &EarlierDetails) -> Vec<Diagnostic> {
     let allowed = &input.connection_secret_keys;
     if allowed.is_empty() {
         return Vec::new();
@@ -31,7 +32,7 @@ pub fn unproducible_keys(input: &Input) -> Vec<Diagnostic> {
     let mut warned = BTreeSet::new();
     allowed
         .iter()
-        .filter(|key| !declared.contains_key(key) && warned.insert(*key))
+        .filter(|key| !declared.contains_key(key) && !earlier.contains_key(key.as_str()) && warned.insert(*key))
         .map(|key| {
             let hint = spelling::closest(key.as_str(), filtered_out.keys().copied())
                 .map(|close| {
@@ -76,7 +77,7 @@ mod tests {
             "connectionSecretKeys": ["key2-user", "endpoint", "key2-pass", "endpoint"],
         }))
         .unwrap();
-        let messages: Vec<_> = unproducible_keys(&input).into_iter().map(|d| d.message).collect();
+        let messages: Vec<_> = unproducible_keys(&input, &EarlierDetails::new()).into_iter().map(|d| d.message).collect();
         assert_eq!(
             messages,
             [

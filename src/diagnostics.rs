@@ -32,6 +32,8 @@ pub enum Reason {
     /// A value cannot go where it is copied (not text for a ConfigMap, not
     /// JSON for a Docker config).
     InvalidValue,
+    /// A key from a secret copied into a ConfigMap, as the item allows.
+    SecretInConfigMap,
     /// Two entries write one key.
     ConflictingKeys,
     /// The input's `connectionSecretKeys` lists a key no entry produces.
@@ -45,8 +47,8 @@ pub enum Reason {
     SecretKeyNotFound,
     /// A setting for a composed Secret, in a mode that composes none.
     SettingNotApplied,
-    /// A modern XR's `desired.composite.connectionDetails`, which Crossplane
-    /// ignores (render only).
+    /// Keys set in a modern XR's `desired.composite.connectionDetails`,
+    /// which Crossplane ignores.
     ConnectionDetailsIgnored,
     /// A claim names a connection Secret, but its legacy XR has none for
     /// Crossplane to propagate (render only).
@@ -55,6 +57,11 @@ pub enum Reason {
     RequirementsUnsettled,
     /// Required keys are missing.
     WaitingForKeys,
+    /// Declared keys are missing, none of them required.
+    KeysMissing,
+    /// A key that what is observed rules out: its composed resource is
+    /// Ready and lacks it.
+    KeyUnavailable,
     /// Every required key is present.
     Available,
 }
@@ -70,6 +77,7 @@ impl Reason {
             Self::TemplateFailed => "TemplateFailed",
             Self::SecretTooLarge => "SecretTooLarge",
             Self::InvalidValue => "InvalidValue",
+            Self::SecretInConfigMap => "SecretInConfigMap",
             Self::ConflictingKeys => "ConflictingKeys",
             Self::AllowListKeyNeverProduced => "AllowListKeyNeverProduced",
             Self::XrdKeyNeverProduced => "XrdKeyNeverProduced",
@@ -80,6 +88,8 @@ impl Reason {
             Self::ClaimSecretNotPublished => "ClaimSecretNotPublished",
             Self::RequirementsUnsettled => "RequirementsUnsettled",
             Self::WaitingForKeys => "WaitingForKeys",
+            Self::KeysMissing => "KeysMissing",
+            Self::KeyUnavailable => "KeyUnavailable",
             Self::Available => "Available",
         }
     }

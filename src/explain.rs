@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::aggregate::{ObservedResource, ObservedResources};
+use crate::aggregate::{Aggregate, ObservedResource, ObservedResources};
 use crate::derive;
+use crate::earlier::{self, EarlierDetails};
 use crate::fieldpath::at;
-use crate::input::{ConnectionDetail, Input, Source};
+use crate::input::{self, ConnectionDetail, Input};
 use crate::names::KeyName;
-use crate::secret::SecretBytes;
 use crate::secretref::ExistingSecrets;
 use crate::spelling;
 
@@ -23,7 +23,21 @@ pub struct KeyAccount {
     pub key: KeyName,
     /// Where it comes from: `resources[3] key2: fromConnectionSecretKey password`.
     pub source: String,
+    pub origin: Origin,
     pub state: KeyState,
+}
+
+/// What kind of source a key has: who reports it when it is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A composed resource's connection secret or fields, or a value.
+    ComposedResource,
+    /// A `fromSecretKeyRef` Secret, reported where it is fetched.
+    ExistingSecret,
+    /// A derived key's template, missing for the keys it reads.
+    Template,
+    /// An earlier pipeline step's `desired.composite.connectionDetails`.
+    EarlierStep,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,26 +45,37 @@ pub enum KeyState {
     Present {
         bytes: usize,
     },
-    /// Declared, not produced; why.
-    Missing(String),
+    /// Declared, not produced; why, and whether time can bring it (`false`
+    /// when what is observed already settles it and a person must act).
+    Missing {
+        reason: String,
+        waiting: bool,
+    },
     /// Produced, then left out; by what.
     Dropped(String),
+    /// Its template failed; how.
+    Failed(String),
 }
 
 impl KeyState {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Present { .. } => "Present",
-            Self::Missing(_) => "Missing",
+            Self::Missing { .. } => "Missing",
             Self::Dropped(_) => "Dropped",
+            Self::Failed(_) => "Failed",
         }
     }
 
     pub fn reason(&self) -> Option<&str> {
         match self {
             Self::Present { .. } => None,
-            Self::Missing(reason) | Self::Dropped(reason) => Some(reason),
+            Self::Missing { reason, .. } | Self::Dropped(reason) | Self::Failed(reason) => Some(reason),
         }
+    }
+
+    fn waiting(reason: String) -> Self {
+        Self::Missing { reason, waiting: true }
     }
 }
 
@@ -61,36 +86,95 @@ pub fn account(
     input: &Input,
     observed: &ObservedResources<'_>,
     existing: &ExistingSecrets,
-    produced: &BTreeMap<KeyName, SecretBytes>,
+    aggregate: &Aggregate,
 ) -> Vec<KeyAccount> {
-    let mut accounts: BTreeMap<KeyName, KeyAccount> = BTreeMap::new();
+    accounts_where(input, observed, existing, aggregate, |_| true)
+}
+
+/// The declared keys that are not produced, each with its account: what a
+/// response to Crossplane reports, without describing every present key.
+pub fn unproduced(
+    input: &Input,
+    observed: &ObservedResources<'_>,
+    existing: &ExistingSecrets,
+    aggregate: &Aggregate,
+) -> Vec<KeyAccount> {
+    accounts_where(input, observed, existing, aggregate, |state| !matches!(state, KeyState::Present { .. }))
+}
+
+/// [`account`] for the keys whose state `keep` accepts; the source of the
+/// others is never formatted.
+fn accounts_where(
+    input: &Input,
+    observed: &ObservedResources<'_>,
+    existing: &ExistingSecrets,
+    aggregate: &Aggregate,
+    keep: impl Fn(&KeyState) -> bool,
+) -> Vec<KeyAccount> {
+    let produced = &aggregate.produced;
+    let mut states: BTreeMap<&KeyName, (KeyState, Source<'_>)> = BTreeMap::new();
     for (index, entry) in input.resources.iter().enumerate() {
         let resource = observed.get(entry.name.as_str());
         for detail in &entry.connection_details {
-            let source = format!("resources[{index}] {}: {}", entry.name, describe_source(&detail.source));
             let state = match (produced.get(&detail.name), why_missing(detail, &entry.name, resource, existing)) {
                 (Some(value), None) => KeyState::Present { bytes: value.len() },
-                (_, Some(reason)) => KeyState::Missing(reason),
-                (None, None) => KeyState::Missing("it was not produced".to_owned()),
+                (_, Some(state)) => state,
+                (None, None) => KeyState::waiting("it was not produced".to_owned()),
             };
-            let keep_earlier = matches!(state, KeyState::Missing(_))
-                && accounts.get(&detail.name).is_some_and(|earlier| matches!(earlier.state, KeyState::Present { .. }));
+            let keep_earlier = matches!(state, KeyState::Missing { .. })
+                && states.get(&detail.name).is_some_and(|(earlier, _)| matches!(earlier, KeyState::Present { .. }));
             if !keep_earlier {
-                accounts.insert(detail.name.clone(), KeyAccount { key: detail.name.clone(), source, state });
+                states.insert(&detail.name, (state, Source::Entry { index, entry: &entry.name, detail }));
             }
         }
     }
     for (index, derived) in input.derived.iter().enumerate() {
-        let state = match produced.get(&derived.name) {
-            Some(value) => KeyState::Present { bytes: value.len() },
-            None => KeyState::Missing(waiting_template(&derived.template, produced)),
+        let state = match (produced.get(&derived.name), aggregate.failed.get(&derived.name)) {
+            (Some(value), _) => KeyState::Present { bytes: value.len() },
+            (None, Some(problem)) => KeyState::Failed(format!("the template failed: {problem}")),
+            (None, None) => waiting_template(&derived.template, &states),
         };
-        accounts.insert(
-            derived.name.clone(),
-            KeyAccount { key: derived.name.clone(), source: format!("derived[{index}]"), state },
-        );
+        states.insert(&derived.name, (state, Source::Derived { index }));
     }
-    accounts.into_values().collect()
+    states
+        .into_iter()
+        .filter(|(_, (state, _))| keep(state))
+        .map(|(key, (state, source))| KeyAccount {
+            key: key.clone(),
+            source: source.to_string(),
+            origin: source.origin(),
+            state,
+        })
+        .collect()
+}
+
+/// Where an account's key comes from, formatted only when shown.
+enum Source<'i> {
+    Entry { index: usize, entry: &'i str, detail: &'i ConnectionDetail },
+    Derived { index: usize },
+}
+
+impl Source<'_> {
+    fn origin(&self) -> Origin {
+        match self {
+            Self::Entry { detail, .. } if matches!(detail.source, input::Source::SecretKeyRef(_)) => {
+                Origin::ExistingSecret
+            }
+            Self::Entry { .. } => Origin::ComposedResource,
+            Self::Derived { .. } => Origin::Template,
+        }
+    }
+}
+
+impl std::fmt::Display for Source<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Entry { index, entry, detail } => {
+                write!(f, "resources[{index}] {entry}: {}", describe_source(&detail.source))
+            }
+            Self::Derived { index } => write!(f, "derived[{index}]"),
+        }
+    }
 }
 
 /// The same accounts with the keys `allowed` leaves out marked as dropped
@@ -110,42 +194,70 @@ pub fn apply_allow_list(accounts: &[KeyAccount], allowed: &[&str], by: &str) -> 
         .collect()
 }
 
-fn describe_source(source: &Source) -> String {
+fn describe_source(source: &input::Source) -> String {
     match source {
-        Source::ConnectionSecretKey(key) => format!("fromConnectionSecretKey {key}"),
-        Source::FieldPath(path) => format!("fromFieldPath {path}"),
-        Source::Value(_) => "value".to_owned(),
-        Source::SecretKeyRef(reference) => {
+        input::Source::ConnectionSecretKey(key) => format!("fromConnectionSecretKey {key}"),
+        input::Source::FieldPath(path) => format!("fromFieldPath {path}"),
+        input::Source::Value(_) => "value".to_owned(),
+        input::Source::SecretKeyRef(reference) => {
             let namespace = reference.namespace.as_ref().map(|ns| format!("{ns}/")).unwrap_or_default();
             format!("fromSecretKeyRef {namespace}{} {}", reference.name, reference.key)
         }
     }
 }
 
-/// Why `detail` produced nothing, or `None` when it did.
+/// Why `detail` produced nothing, or `None` when it did. A composed
+/// resource that is Ready settles its connection secret's keys and its
+/// fields: what it lacks then needs a person, not time.
 fn why_missing(
     detail: &ConnectionDetail,
     resource_name: &str,
     resource: Option<&ObservedResource<'_>>,
     existing: &ExistingSecrets,
-) -> Option<String> {
-    if let Source::SecretKeyRef(reference) = &detail.source {
-        return existing.why_missing(reference);
+) -> Option<KeyState> {
+    if let input::Source::SecretKeyRef(reference) = &detail.source {
+        return existing.why_missing(reference).map(|(reason, waiting)| KeyState::Missing { reason, waiting });
     }
     let Some(resource) = resource else {
-        return Some(format!("the composed resource {resource_name} is not observed yet"));
+        return Some(KeyState::waiting(format!("the composed resource {resource_name} is not observed yet")));
     };
-    match &detail.source {
-        Source::ConnectionSecretKey(key) => missing_secret_key(key, resource_name, resource),
-        Source::FieldPath(path) => {
+    let settled = is_ready(resource.object.get());
+    let not_ready = if settled { "" } else { " (it is not Ready yet)" };
+    let reason = match &detail.source {
+        input::Source::ConnectionSecretKey(key) => missing_secret_key(key, resource_name, resource)?,
+        input::Source::FieldPath(path) => {
             let object = resource.object.get();
-            path.lookup(object).is_none().then(|| match path.deepest_present(object) {
-                Some(deepest) => format!("{resource_name} has no field {path}; it has {deepest}"),
-                None => format!("{resource_name} has no field {path}, nor any part of it"),
-            })
+            if path.lookup(object).is_some() {
+                return None;
+            }
+            match path.deepest_present(object) {
+                Some(deepest) => format!("{resource_name} has no field {path}; it has {deepest}{not_ready}"),
+                None => format!("{resource_name} has no field {path}, nor any part of it{not_ready}"),
+            }
         }
-        Source::Value(_) | Source::SecretKeyRef(_) => None,
-    }
+        input::Source::Value(_) | input::Source::SecretKeyRef(_) => return None,
+    };
+    // A Ready resource whose connection Secret is not there yet may still
+    // get it, when it names one.
+    let secret_may_come = is_connection_key(detail)
+        && resource.connection_details.is_empty()
+        && connection_secret_of(resource.object.get()).is_some();
+    let waiting = !settled || secret_may_come;
+    Some(KeyState::Missing { reason, waiting })
+}
+
+fn is_connection_key(detail: &ConnectionDetail) -> bool {
+    matches!(detail.source, input::Source::ConnectionSecretKey(_))
+}
+
+/// Crossplane's `Ready` condition is `True` on the observed resource.
+fn is_ready(object: &Value) -> bool {
+    at(object, &["status", "conditions"]).and_then(Value::as_array).is_some_and(|conditions| {
+        conditions.iter().any(|condition| {
+            condition.get("type").and_then(Value::as_str) == Some("Ready")
+                && condition.get("status").and_then(Value::as_str) == Some("True")
+        })
+    })
 }
 
 fn missing_secret_key(key: &KeyName, resource_name: &str, resource: &ObservedResource<'_>) -> Option<String> {
@@ -174,17 +286,42 @@ fn connection_secret_of(object: &Value) -> Option<String> {
 }
 
 /// Why a derived key is pending: the keys its template reads that are not
-/// produced.
-fn waiting_template(template: &str, produced: &BTreeMap<KeyName, SecretBytes>) -> String {
-    let waiting: Vec<String> = derive::plain_variables(template)
+/// produced, and whether any of them can still come by waiting.
+fn waiting_template(template: &str, states: &BTreeMap<&KeyName, (KeyState, Source<'_>)>) -> KeyState {
+    let unproduced: Vec<(String, bool)> = derive::plain_variables(template)
         .into_iter()
-        .filter(|name| !derive::is_global(name) && !produced.contains_key(name.as_str()))
+        .filter(|name| !derive::is_global(name))
+        .filter_map(|name| match KeyName::new(&name).ok().and_then(|key| states.get(&key)) {
+            Some((KeyState::Present { .. }, _)) => None,
+            Some((KeyState::Missing { waiting, .. }, _)) => Some((name, *waiting)),
+            Some(_) | None => Some((name, false)),
+        })
         .collect();
-    if waiting.is_empty() {
-        "its template reads a key (through keys[...]) that is not produced yet".to_owned()
-    } else {
-        format!("its template waits on {}, not produced yet", waiting.join(", "))
+    if unproduced.is_empty() {
+        return KeyState::waiting("its template reads a key (through keys[...]) that is not produced yet".to_owned());
     }
+    let names: Vec<&str> = unproduced.iter().map(|(name, _)| name.as_str()).collect();
+    KeyState::Missing {
+        reason: format!("its template waits on {}, not produced yet", names.join(", ")),
+        waiting: unproduced.iter().all(|(_, waiting)| *waiting),
+    }
+}
+
+/// `accounts` with each earlier step's key that this step leaves missing or
+/// does not declare accounted as present from that step, in key order.
+fn with_earlier_keys(accounts: &[KeyAccount], earlier: &EarlierDetails) -> Vec<KeyAccount> {
+    let mut merged: BTreeMap<KeyName, KeyAccount> =
+        accounts.iter().map(|account| (account.key.clone(), account.clone())).collect();
+    for (key, value) in earlier {
+        let Ok(key) = KeyName::new(key) else { continue };
+        let ours_present = merged.get(&key).is_some_and(|account| matches!(account.state, KeyState::Present { .. }));
+        if !ours_present {
+            let state = KeyState::Present { bytes: value.len() };
+            let source = earlier::SOURCE.to_owned();
+            merged.insert(key.clone(), KeyAccount { key, source, origin: Origin::EarlierStep, state });
+        }
+    }
+    merged.into_values().collect()
 }
 
 /// Accounts for every object the function writes from one request.
@@ -208,10 +345,13 @@ pub struct ObjectAccount {
     pub keys: Vec<KeyAccount>,
 }
 
-/// The explanation of a planned request: `accounts` are [`account`]'s.
+/// The explanation of a planned request: `accounts` are [`account`]'s;
+/// `earlier` the keys earlier steps left on the composite, which a composed
+/// Secret takes in where this step produces nothing.
 pub fn explanation(
     input: &Input,
     accounts: &[KeyAccount],
+    earlier: &EarlierDetails,
     destination: &crate::output::Destination,
     fan_out: &[crate::fanout::Destination],
 ) -> Explanation {
@@ -221,6 +361,10 @@ pub fn explanation(
             Some((secret.location.namespace.to_string(), secret.location.name.to_string()))
         }
         crate::output::Destination::Composite => None,
+    };
+    let combined = match destination {
+        crate::output::Destination::Secret(_) => with_earlier_keys(accounts, earlier),
+        crate::output::Destination::Composite => accounts.to_vec(),
     };
     let by_key: BTreeMap<&KeyName, &KeyAccount> = accounts.iter().map(|account| (&account.key, account)).collect();
     let fan_out = fan_out
@@ -239,13 +383,13 @@ pub fn explanation(
                     } else {
                         format!("key {from_key} ({})", account.source)
                     };
-                    Some(KeyAccount { key: to_key.clone(), source, state: account.state.clone() })
+                    Some(KeyAccount { key: to_key.clone(), source, ..(*account).clone() })
                 })
                 .collect(),
         })
         .collect();
     Explanation {
-        combined: apply_allow_list(accounts, &allowed, "the input's connectionSecretKeys"),
+        combined: apply_allow_list(&combined, &allowed, "the input's connectionSecretKeys"),
         composed_secret,
         fan_out,
     }
@@ -258,6 +402,7 @@ mod tests {
     use crate::input::parse;
     use crate::protocol::LazyObject;
     use crate::secret::SecretData;
+    use crate::secret::SecretBytes;
     use crate::secretref::{Fetched, SecretId};
     use serde_json::json;
 
@@ -267,8 +412,8 @@ mod tests {
         let input = parse(&value).unwrap();
         let namespace = crate::names::Namespace::new("apps").ok();
         let existing = ExistingSecrets::fetch(&input, namespace, fetch).unwrap();
-        let produced = aggregate(&input, &observed, &existing).produced;
-        account(&input, &observed, &existing, &produced)
+        let aggregate = aggregate(&input, &observed, &existing);
+        account(&input, &observed, &existing, &aggregate)
             .iter()
             .map(|a| format!("{} {} <{}> {}", a.key, a.state.name(), a.source, a.state.reason().unwrap_or_default()))
             .collect()
@@ -318,7 +463,7 @@ mod tests {
             accounts(input, observed, &fetch),
             [
                 "admin Missing <resources[3] server: fromSecretKeyRef admin-pw pw> Secret apps/admin-pw has no key \"pw\"; it has password",
-                "host Missing <resources[0] db: fromFieldPath status.atProvider.address> db has no field status.atProvider.address; it has status.atProvider",
+                "host Missing <resources[0] db: fromFieldPath status.atProvider.address> db has no field status.atProvider.address; it has status.atProvider (it is not Ready yet)",
                 "other Missing <resources[3] server: fromSecretKeyRef gone pw> Secret apps/gone was not found",
                 "pasword Missing <resources[0] db: fromConnectionSecretKey pasword> the connection secret of db has no key \"pasword\"; it has password, username; did you mean \"password\"?",
                 "port Missing <resources[2] queue: value> the composed resource queue is not observed yet",
@@ -342,6 +487,7 @@ mod tests {
         let present = KeyAccount {
             key: KeyName::new("user").unwrap(),
             source: "s".to_owned(),
+            origin: Origin::ComposedResource,
             state: KeyState::Present { bytes: 5 },
         };
         let dropped = apply_allow_list(std::slice::from_ref(&present), &["password"], "the XRD's connectionSecretKeys");

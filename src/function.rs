@@ -27,7 +27,8 @@ use crate::protocol::v1::{
 };
 use crate::protocol::{LazyObject, json_to_struct, struct_to_json};
 use crate::push;
-use crate::readiness::{CONDITION_TYPE, Readiness, TTL_SECONDS};
+use crate::keystatus::{self, CONDITION_TYPE, KeyStatus, Written};
+use crate::readiness::{TTL_SECONDS, TTL_WAITING_SECONDS};
 use crate::secret::SecretData;
 use crate::secretref::{Fetched, SecretId, read_secret};
 use crate::wire::{self, MalformedRequest, PassedDesired, RequestView, StateView};
@@ -78,10 +79,10 @@ pub fn explain(request: &RunFunctionRequest) -> Option<Explanation> {
     let resources = view.observed.as_ref().map(observed_resources).unwrap_or_default();
     let fetch = |id: &SecretId| fetched_secret(&view, id);
     let gathered = plan::gather(input.as_ref(), composite.get(), &resources, &fetch).ok()?;
-    let produced = &gathered.aggregate.produced;
-    let accounts = explain::account(&gathered.input, &resources, &gathered.existing, produced);
+    let accounts = explain::account(&gathered.input, &resources, &gathered.existing, &gathered.aggregate);
     let fan_out = gathered.fan_out().unwrap_or_default();
-    Some(explain::explanation(&gathered.input, &accounts, &gathered.destination, &fan_out))
+    let earlier = PassedDesired::read(view.desired.clone()).ok()?.composite_details;
+    Some(explain::explanation(&gathered.input, &accounts, &earlier, &gathered.destination, &fan_out))
 }
 
 /// [`run_function`] on typed messages, for `render`.
@@ -128,7 +129,7 @@ fn respond_to(
     };
     let resources = observed.map(observed_resources).unwrap_or_default();
     let fetch = |id: &SecretId| fetched_secret(request, id);
-    match plan::plan(input, composite.get(), &resources, &fetch) {
+    match plan::plan(input, composite.get(), &resources, earlier_details, &fetch) {
         Ok(plan) => apply(plan, request, earlier_details, &mut response),
         Err(fatal) => response.results.push(to_result(&fatal, Target::Composite)),
     }
@@ -179,14 +180,23 @@ fn apply(
         Destination::Composite => write_to_composite(&plan, earlier_details, desired, waiting),
         Destination::Secret(secret) => write_connection_secret(&plan, secret, desired, waiting),
     };
-    for diagnostic in &plan.diagnostics {
+    for diagnostic in plan.diagnostics.iter().chain(&keystatus::warnings(&plan.unproduced)) {
         response.results.push(to_result(diagnostic, Target::Composite));
     }
-    if let Err(fatal) = written {
-        response.results.push(to_result(&fatal, Target::Composite));
-    }
-    if let Some(readiness) = &plan.readiness {
-        report_readiness(readiness, request, response);
+    let written = match written {
+        Ok(()) => plan.written.clone(),
+        Err(fatal) => {
+            let why = format!("the keys are not written: {}", fatal.message);
+            response.results.push(to_result(&fatal, Target::Composite));
+            Written::Not { reason: fatal.reason, why }
+        }
+    };
+    let status = keystatus::status(plan.declared, &plan.unproduced, plan.readiness.as_ref(), &written);
+    report_status(&status, plan.readiness.is_some(), request, response);
+    if waiting {
+        if let Some(meta) = response.meta.as_mut() {
+            meta.ttl = Some(seconds(TTL_WAITING_SECONDS));
+        }
     }
 }
 
@@ -287,24 +297,22 @@ fn write_connection_secret(
     Ok(())
 }
 
-/// A condition where Crossplane understands conditions, else a NORMAL
-/// result with the same text; a short TTL while keys are missing.
-fn report_readiness(readiness: &Readiness, request: &RequestView, response: &mut RunFunctionResponse) {
-    let message = readiness.message();
+/// The condition where Crossplane understands conditions, else a NORMAL
+/// result with the same text, on the composite and its claim. Results
+/// become events at every reconcile, so without conditions only a missing
+/// key, or readiness the input asks for, is reported that way.
+fn report_status(status: &KeyStatus, holds_readiness: bool, request: &RequestView, response: &mut RunFunctionResponse) {
     if has_capability(request, Capability::Conditions) {
         response.conditions.push(Condition {
             r#type: CONDITION_TYPE.to_owned(),
-            status: if readiness.is_ready() { Status::ConditionTrue } else { Status::ConditionFalse }.into(),
-            reason: readiness.reason().as_str().to_owned(),
-            message: Some(message),
+            status: if status.written { Status::ConditionTrue } else { Status::ConditionFalse }.into(),
+            reason: status.reason.as_str().to_owned(),
+            message: Some(status.message.clone()),
             target: Some(Target::CompositeAndClaim.into()),
         });
-    } else {
-        let result = Diagnostic::normal(readiness.reason(), message);
+    } else if !status.written || holds_readiness {
+        let result = Diagnostic::normal(status.reason, status.message.clone());
         response.results.push(to_result(&result, Target::CompositeAndClaim));
-    }
-    if let Some(meta) = response.meta.as_mut() {
-        meta.ttl = Some(seconds(readiness.ttl_seconds()));
     }
 }
 

@@ -14,11 +14,13 @@ pub mod composite;
 pub mod convert;
 pub mod derive;
 pub mod diagnostics;
+pub mod earlier;
 pub mod explain;
 pub mod fanout;
 pub mod fieldpath;
 pub mod function;
 pub mod input;
+pub mod keystatus;
 pub mod jsonwire;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod memcmp;
@@ -34,6 +36,7 @@ pub mod render;
 pub mod secret;
 pub mod secretref;
 pub mod secrettype;
+pub mod sensitivity;
 pub mod spelling;
 pub mod wire;
 

@@ -2,7 +2,7 @@
 //! the combined secret holds, where it goes, whether readiness is held, and
 //! what to tell the user.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -10,7 +10,10 @@ use crate::aggregate::{self, Aggregate, ObservedResources};
 use crate::allowlist;
 use crate::composite::Composite;
 use crate::diagnostics::{Diagnostic, Reason};
+use crate::earlier::{self, EarlierDetails};
+use crate::explain::{self, KeyAccount};
 use crate::fanout;
+use crate::keystatus::Written;
 use crate::input::{self, API_VERSION, Input, KIND};
 use crate::names::KeyName;
 use crate::names::Namespace;
@@ -19,6 +22,7 @@ use crate::patches;
 use crate::push;
 use crate::readiness::{self, Readiness};
 use crate::secret::SecretBytes;
+use crate::sensitivity;
 use crate::secretref::{ExistingSecrets, Fetched, SecretId};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +39,12 @@ pub struct Plan {
     pub pushes: Vec<push::Push>,
     /// Warnings and notes; never FATAL (those end planning).
     pub diagnostics: Vec<Diagnostic>,
+    /// How many distinct keys the input declares.
+    pub declared: usize,
+    /// The accounts of the declared keys not produced.
+    pub unproduced: Vec<KeyAccount>,
+    /// Where the combined keys go, or why they go nowhere.
+    pub written: Written,
 }
 
 /// What every use of a request shares: the input read (its Secret ref
@@ -92,16 +102,27 @@ pub fn plan(
     input: Option<&Value>,
     composite: &Value,
     resources: &ObservedResources<'_>,
+    earlier: &EarlierDetails,
     fetch: &dyn Fn(&SecretId) -> Fetched,
 ) -> Result<Plan, Diagnostic> {
     let gathered = gather(input, composite, resources, fetch)?;
-    if !gathered.aggregate.failures.is_empty() {
-        let failures = &gathered.aggregate.failures;
-        let messages: Vec<&str> = failures.iter().map(|failure| failure.message.as_str()).collect();
+    if !gathered.aggregate.failed.is_empty() {
+        let failed = &gathered.aggregate.failed;
+        let messages: Vec<String> = (gathered.input.derived.iter().enumerate())
+            .filter_map(|(index, derived)| {
+                let problem = failed.get(&derived.name)?;
+                Some(format!("derived[{index}] {}: the template failed: {problem}", derived.name))
+            })
+            .collect();
         return Err(Diagnostic::fatal(Reason::TemplateFailed, messages.join("; ")));
     }
+    let secret_keys = sensitivity::secret_keys(&gathered.input, resources);
+    let (routing_errors, routing_warnings) = sensitivity::config_map_routes(&gathered.input, &secret_keys);
+    if !routing_errors.is_empty() {
+        return Err(invalid_input(routing_errors.join("; ")));
+    }
     let fan_out = gathered.fan_out()?;
-    let Gathered { input, destination, existing, aggregate, .. } = gathered;
+    let Gathered { input, composite, destination, existing, aggregate } = gathered;
     let pushes = push::pushes(&input, &destination, &fan_out, resources).map_err(invalid_input)?;
     if let Destination::Secret(secret) = &destination {
         let others = fan_out
@@ -116,19 +137,49 @@ pub fn plan(
             )));
         }
     }
-    let mut diagnostics = aggregate::conflicts(&input);
+    let mut diagnostics = routing_warnings;
+    diagnostics.extend(aggregate::conflicts(&input));
+    diagnostics.extend(earlier::conflicts(&input, earlier));
     diagnostics.extend(unused_secret_settings(&input, &destination));
-    diagnostics.extend(allowlist::unproducible_keys(&input));
+    diagnostics.extend(allowlist::unproducible_keys(&input, earlier));
     diagnostics.extend(existing.problems(&input));
+    let mut keys = allowlist::apply(&input.connection_secret_keys, &aggregate.produced);
+    if let Destination::Secret(_) = &destination {
+        diagnostics.extend(earlier::fold_into(&mut keys, earlier, &input.connection_secret_keys));
+    }
+    let written = written_to(&destination, &composite);
+    if let Written::Not { reason, why } = &written {
+        diagnostics.push(Diagnostic::warning(*reason, why.clone()));
+    }
+    let declared: BTreeSet<&KeyName> = input.declared_keys().map(|(key, _)| key).collect();
     Ok(Plan {
+        declared: declared.len(),
+        unproduced: explain::unproduced(&input, resources, &existing, &aggregate),
+        written,
         destination,
-        keys: allowlist::apply(&input.connection_secret_keys, &aggregate.produced),
+        keys,
         readiness: readiness::evaluate(&input, &aggregate.produced),
         requirements: existing.ids().cloned().collect(),
         fan_out,
         pushes,
         diagnostics,
     })
+}
+
+/// Where the combined keys end up: a composed Secret, or the composite's
+/// connection details, which Crossplane publishes for a legacy XR only.
+fn written_to(destination: &Destination, composite: &Composite) -> Written {
+    match destination {
+        Destination::Secret(secret) => Written::To(format!("Secret {}", secret.location)),
+        Destination::Composite if !composite.modern => Written::To("the composite's connection secret".to_owned()),
+        Destination::Composite => Written::Not {
+            reason: Reason::ConnectionDetailsIgnored,
+            why: "the keys go to desired.composite.connectionDetails (mode Composite), which Crossplane ignores \
+                  for a Crossplane v2 XR (it is namespaced or has spec.crossplane), so no Secret gets them; use \
+                  mode Secret or Auto to compose one"
+                .to_owned(),
+        },
+    }
 }
 
 /// In mode Composite Crossplane writes the XR's Secret itself, so what the

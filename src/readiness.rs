@@ -9,8 +9,6 @@ use crate::input::{Input, RequiredKeys};
 use crate::names::KeyName;
 use crate::secret::SecretBytes;
 
-/// The condition type reported on the composite and the claim.
-pub const CONDITION_TYPE: &str = "ConnectionSecretReady";
 /// How soon Crossplane should call again while keys are missing.
 pub const TTL_WAITING_SECONDS: i64 = 15;
 /// How soon Crossplane should call again otherwise.
@@ -41,9 +39,6 @@ impl Readiness {
         }
     }
 
-    pub fn ttl_seconds(&self) -> i64 {
-        if self.is_ready() { TTL_SECONDS } else { TTL_WAITING_SECONDS }
-    }
 }
 
 /// `None` when the input requires no keys. Keys are checked before the
@@ -86,7 +81,7 @@ mod tests {
         let readiness = evaluate(&input(json!(["username", "password"])), &produced(&["port"])).unwrap();
         assert!(!readiness.is_ready());
         assert_eq!(readiness.message(), "waiting for connection secret keys: password, username");
-        assert_eq!((readiness.reason(), readiness.ttl_seconds()), (Reason::WaitingForKeys, 15));
+        assert_eq!(readiness.reason(), Reason::WaitingForKeys);
     }
 
     #[test]
@@ -96,7 +91,7 @@ mod tests {
         let ready = evaluate(&input(json!("All")), &produced(&["username", "password", "port"])).unwrap();
         assert!(ready.is_ready());
         assert_eq!(ready.message(), "all 3 required connection secret keys are present");
-        assert_eq!((ready.reason(), ready.ttl_seconds()), (Reason::Available, 60));
+        assert_eq!(ready.reason(), Reason::Available);
     }
 
     #[test]

@@ -104,17 +104,19 @@ impl ExistingSecrets {
         }
     }
 
-    /// Why `reference` has no value, or `None` when it has one.
-    pub fn why_missing(&self, reference: &SecretKeyRef) -> Option<String> {
+    /// Why `reference` has no value, and whether Crossplane's next call may
+    /// bring it (`false` once Crossplane has answered without it); `None`
+    /// when it has one.
+    pub fn why_missing(&self, reference: &SecretKeyRef) -> Option<(String, bool)> {
         let id = self.id(reference)?;
         match self.fetched.get(&id) {
             None | Some(Fetched::NotYet) => {
-                Some(format!("Secret {id} has not been fetched yet; Crossplane answers on its next call"))
+                Some((format!("Secret {id} has not been fetched yet; Crossplane answers on its next call"), true))
             }
-            Some(Fetched::Missing) => Some(format!("Secret {id} was not found")),
+            Some(Fetched::Missing) => Some((format!("Secret {id} was not found"), false)),
             Some(Fetched::Found(data)) if !data.contains_key(reference.key.as_str()) => {
                 let absent = crate::spelling::absent_key(reference.key.as_str(), data.keys().map(String::as_str));
-                Some(format!("Secret {id} has {absent}"))
+                Some((format!("Secret {id} has {absent}"), false))
             }
             Some(Fetched::Found(_)) => None,
         }

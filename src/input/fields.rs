@@ -130,12 +130,14 @@ impl Reader {
         let to_namespace = to.get("namespace").and_then(|v| self.name(v, &to_path.field("namespace"), Namespace::new));
         let metadata = self.metadata(to.get("metadata"), &to_path.field("metadata"));
         let secret_type = to.get("type").and_then(|v| self.secret_type(v, &to_path.field("type")));
+        let allow_secret_value =
+            to.get("allowSecretValue").and_then(|v| self.boolean(v, &to_path.field("allowSecretValue"))).unwrap_or(false);
         let key = key?;
         let to_key = match to_key {
             Some(parsed) => parsed?,
             None => key.clone(),
         };
-        Some(FanOut { key, to_name: to_name?, to_key, to_namespace, metadata, secret_type })
+        Some(FanOut { key, to_name: to_name?, to_key, to_namespace, metadata, secret_type, allow_secret_value })
     }
 
     fn push_secret(&mut self, item: &Value, path: &Path) -> Option<PushSecretSpec> {
@@ -494,7 +496,7 @@ impl FanOutKind {
     fn destination_fields(self) -> &'static [&'static str] {
         match self {
             Self::Secret => &["name", "key", "namespace", "metadata", "type"],
-            Self::ConfigMap => &["name", "key", "namespace", "metadata"],
+            Self::ConfigMap => &["name", "key", "namespace", "metadata", "allowSecretValue"],
         }
     }
 }

@@ -105,6 +105,9 @@ pub struct FanOut {
     /// `to.type`, Secrets only; `None` leaves it to the other items of the
     /// same destination, else Opaque.
     pub secret_type: Option<SecretType>,
+    /// `to.allowSecretValue`, ConfigMaps only: the user's explicit consent
+    /// to a value from a secret being stored in plain text.
+    pub allow_secret_value: bool,
 }
 
 /// `fromSecretKeyRef`: a key of an existing Secret.

@@ -155,7 +155,7 @@ fn references_to_keys_nothing_produces_are_errors() {
     assert_eq!(
         found,
         [
-            "derived[1].template: is not a valid template for key \"bad\": syntax error at line 1",
+            "derived[1].template: is not a valid template for key \"bad\": syntax error at line 1: unexpected end of input, expected end of variable block",
             "derived[2].name: is required",
             "secrets[1].to: is required: the destination's name and key",
             "configMaps[0].to.name: is not a valid DNS-1123 name: each '.'-separated part must be lower-case letters, digits and '-', starting and ending with a letter or digit",
@@ -243,7 +243,7 @@ fn bad_metadata_and_types_name_their_fields() {
         found,
         [
             "secrets[0].to.type: must be one of Opaque, kubernetes.io/basic-auth, kubernetes.io/tls, kubernetes.io/ssh-auth, kubernetes.io/dockerconfigjson",
-            "configMaps[0].to.type: unknown field; expected one of name, key, namespace, metadata",
+            "configMaps[0].to.type: unknown field; expected one of name, key, namespace, metadata, allowSecretValue",
             "connectionSecretMetadata.owner: unknown field; expected one of labels, annotations",
             "connectionSecretMetadata.labels[Team Name]: the name part has ' ' at position 4; only letters, digits, '-', '_' and '.' are allowed",
             "connectionSecretMetadata.labels[n]: must be a string, not a number",

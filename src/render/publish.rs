@@ -72,15 +72,9 @@ pub fn publish(
         .and_then(|desired| desired.composite.as_ref())
         .map(|composite| composite.connection_details.clone())
         .unwrap_or_default();
-    if composite.modern {
-        if !details.is_empty() {
-            published.diagnostics.push(Diagnostic::warning(
-                Reason::ConnectionDetailsIgnored,
-                "the XR is a Crossplane v2 XR (it is namespaced or has spec.crossplane), for which Crossplane ignores \
-                 desired.composite.connectionDetails; use mode Secret or Auto to compose a Secret",
-            ));
-        }
-    } else {
+    // A v2 XR's keys are in the Secret the function composes; the
+    // function itself warns when it leaves them where Crossplane ignores them.
+    if !composite.modern {
         publish_legacy(xr, claim, xrd, details, &mut published);
     }
     published.objects.extend(composed_objects(response, composite.namespace.as_deref()));

@@ -12,6 +12,7 @@ mod harness;
 mod hostile;
 mod hygiene;
 mod input_errors;
+mod keystatus;
 mod limits;
 mod openapi;
 mod package;

@@ -151,3 +151,46 @@ fn a_cluster_scoped_xr_needs_a_namespace_for_its_secret() {
     let fatal = with_password(Request::legacy(secret_mode)).run().single_fatal();
     assert!(fatal.contains("cluster-scoped"), "{fatal}");
 }
+
+/// function-patch-and-transform v0.10.8, fn_test.go, TestRunFunction case
+/// "ExtractCompositeConnectionDetailsV2XR": details an earlier step left in
+/// desired.composite go into the Secret composed for a v2 XR.
+#[test]
+fn a_modern_xr_secret_takes_in_earlier_steps_composite_details_and_ours_win() {
+    let earlier = json!({"composite": {
+        "resource": {},
+        "connectionDetails": {"from-earlier": "ZWFybGllcg==", "password": "b2xk"},
+    }});
+    let response = with_password(Request::modern(one_key())).desired(earlier).run();
+    let data = response.secret_data("connection-secret");
+    assert_eq!(data["from-earlier"], b"earlier");
+    assert_eq!(data["password"], b"pw-1", "this step's value wins over an earlier step's");
+    assert_eq!(
+        response.warnings(),
+        ["key \"password\" is written by an earlier pipeline step (desired.composite.connectionDetails) and by \
+          resources[0] db; this step's value wins"]
+    );
+
+    let mut listed = one_key();
+    listed["connectionSecretKeys"] = json!(["password"]);
+    let filtered = with_password(Request::modern(listed))
+        .desired(json!({"composite": {"resource": {}, "connectionDetails": {"from-earlier": "ZQ=="}}}))
+        .run();
+    assert_eq!(filtered.secret_data("connection-secret").keys().collect::<Vec<_>>(), ["password"]);
+}
+
+#[test]
+fn earlier_steps_keys_alone_compose_the_modern_xr_secret() {
+    let earlier = json!({"composite": {"resource": {}, "connectionDetails": {"endpoint": "ZGI6NTQzMg=="}}});
+    let response = Request::modern(one_key()).desired(earlier).run();
+    assert_eq!(response.secret_data("connection-secret")["endpoint"], b"db:5432");
+}
+
+#[test]
+fn a_namespaced_xr_without_spec_crossplane_gets_its_secret_composed() {
+    let mut request = with_password(Request::modern(one_key()));
+    request.0["observed"]["composite"]["resource"]["spec"].as_object_mut().unwrap().remove("crossplane");
+    let response = request.run();
+    assert_eq!(response.secret_data("connection-secret")["password"], b"pw-1");
+    assert!(response.composite_details().is_empty());
+}
