@@ -7,7 +7,6 @@
 //               (busyMs and trap are test hooks the page sends only when
 //               opened with ?test)
 // Messages out: {type: 'started', id}, then one of
-//               {type: 'table', id, table} and then
 //               {type: 'rendered', id, table, yaml, json, fatal, ms}
 //               {type: 'input-error', id, error: {file, line, message}}
 //               {type: 'trap', id, message}
@@ -71,11 +70,9 @@ async function handle(message) {
       // Test hook: behave like an export that traps.
       throw new WebAssembly.RuntimeError('unreachable executed (test hook)');
     }
-    const table = renderer.render(request, 'table');
-    // The table first, so the page can show it while the rest renders.
-    self.postMessage({ type: 'table', id, table: table.output });
-    const yaml = renderer.render(request, 'yaml');
     const json = renderer.render(request, 'json');
+    const table = renderer.render(request, 'table');
+    const yaml = renderer.render(request, 'yaml');
     self.postMessage({
       type: 'rendered',
       id,

@@ -80,6 +80,8 @@ async function close(page) {
 }
 
 const tableText = (page) => page.locator('#table-output').textContent();
+/** An editor's text, by its label (CodeMirror keeps it in its state, not in a form field). */
+const editorText = (page, label) => page.evaluate((name) => window.playground.text(name), label);
 const renders = (page) => page.locator('#output').getAttribute('data-renders').then(Number);
 
 /** Waits for the next render result after `count` results, and returns its type. */
@@ -96,10 +98,11 @@ async function nextResult(page, count) {
 async function edit(page, label, change) {
   const editor = page.getByLabel(label, { exact: true });
   const before = await renders(page);
-  const text = await editor.inputValue();
+  const text = await editorText(page, label);
   const changed = change(text);
   assert.notEqual(changed, text, `the edit of ${label} changes nothing`);
   await editor.fill(changed);
+  assert.equal(await editorText(page, label), changed, `${label} does not hold the edit`);
   return nextResult(page, before);
 }
 
@@ -121,6 +124,11 @@ function listing(table, namespace, name) {
   const row = table.split('\n').find((line) => new RegExp(`^${namespace}\\s+${name}\\s`).test(line));
   assert.ok(row, `the table lists no ${namespace}/${name}:\n${table}`);
   return Number(row.trim().split(/\s+/).at(-1));
+}
+
+/** The values under each `data:` of a Secrets text written the way the examples write it. */
+function dataValues(text) {
+  return [...text.matchAll(/^data:\n((?: {2}.*\n)+)/gm)].flatMap(([, body]) => [...body.matchAll(/: (\S+)$/gm)].map((m) => m[1]));
 }
 
 function assertOnlyLoopback(page) {
@@ -174,8 +182,9 @@ describe('the playground in Chromium', () => {
     await shot(page, '02-aws-iam-results');
 
     // No value shows anywhere until one key is revealed, and then only that one.
-    const body = await page.evaluate(() => document.body.innerText + document.body.textContent);
-    assert.ok(!body.includes(USERNAME) && !body.includes(USERNAME_BASE64), 'a secret value shows before any reveal');
+    // (The Secrets editor shows what was typed into it; the output shows none of it.)
+    const shown = await page.evaluate(() => document.getElementById('output').innerText + document.getElementById('output').textContent);
+    assert.ok(!shown.includes(USERNAME) && !shown.includes(USERNAME_BASE64), 'a secret value shows before any reveal');
     await showTab(page, 'YAML');
     const yaml = await page.locator('#yaml-output').textContent();
     assert.match(yaml, /^ {2}username: <hidden, 20 bytes>$/m);
@@ -266,8 +275,7 @@ describe('the playground in Chromium', () => {
     assert.match(await page.locator('#error-xr').textContent(), /^Line 4: /);
     assert.equal(await tableText(page), good, 'the last good output stays');
     await page.getByRole('button', { name: 'Go to line 4' }).click();
-    const selected = await page.getByLabel('XR', { exact: true }).evaluate((t) => t.value.slice(t.selectionStart, t.selectionEnd));
-    assert.equal(selected, '  name: test: secrets');
+    assert.equal(await page.evaluate(() => window.playground.selection('XR')), '  name: test: secrets');
     await shot(page, '06-xr-error');
 
     assert.equal(await edit(page, 'XR', (text) => text.replace('  name: test: secrets', '  name: test-secrets-7x5kq')), 'rendered');
@@ -277,36 +285,88 @@ describe('the playground in Chromium', () => {
     await close(page);
   });
 
-  test('a share link restores the inputs and the output in a fresh page', async () => {
-    const page = await freshPage();
-    await page.goto(server.url);
-    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
-    await edit(page, 'XRD', (text) => text.replace('    - key2-pass\n', ''));
-    const inputs = {};
-    for (const label of ['XR', 'Composition', 'Observed resources', 'Secrets', 'Required resources', 'XRD', 'Claim']) {
-      inputs[label] = await page.getByLabel(label, { exact: true }).inputValue();
-    }
-    const table = await tableText(page);
+  /** Shares the page (ticking "Include Secret values" when asked) and returns the link and the status line. */
+  async function share(page, { withSecretValues = false } = {}) {
+    const box = page.getByRole('checkbox', { name: 'Include Secret values' });
+    if (withSecretValues) await box.check();
+    else assert.equal(await box.isChecked(), false, 'Secret values are left out unless asked for');
     await page.getByRole('button', { name: 'Share', exact: true }).click();
     const link = page.getByRole('link', { name: 'Share link' });
     await link.waitFor();
     const href = await link.getAttribute('href');
     assert.match(href, /^http:\/\/127\.0\.0\.1:\d+\/#s=[A-Za-z0-9_-]+$/);
     assert.equal(page.url(), href);
-    console.log(`share: link of ${href.length} characters`);
-    await close(page);
+    return { href, status: await page.locator('#share-status').textContent() };
+  }
 
+  async function openShared(href) {
     const shared = await freshPage();
     await shared.goto(href);
     await shared.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
-    for (const [label, text] of Object.entries(inputs)) {
-      assert.equal(await shared.getByLabel(label, { exact: true }).inputValue(), text, `${label} is not restored`);
+    return shared;
+  }
+
+  test('a share link restores the inputs and the output in a fresh page, with placeholders for Secret values', async () => {
+    const page = await freshPage();
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    await edit(page, 'XRD', (text) => text.replace('    - key2-pass\n', ''));
+    const inputs = {};
+    for (const label of ['XR', 'Composition', 'Observed resources', 'Secrets', 'Required resources', 'XRD', 'Claim']) {
+      inputs[label] = await editorText(page, label);
     }
-    assert.equal(await tableText(shared), table);
+    const table = await tableText(page);
+    const { href, status } = await share(page);
+    assert.match(status, /Secret values are placeholders of the same sizes \(8 values in 2 Secrets\)/);
+    console.log(`share: link of ${href.length} characters`);
+    await close(page);
+
+    // The link holds none of the values, in any form.
+    const fragment = href.slice(href.indexOf('#'));
+    const decoded = await (await freshPage()).evaluate(async (hash) => {
+      const compressed = Uint8Array.from(atob(hash.slice(3).replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+      const stream = new Blob([compressed]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+      return new Response(stream).text();
+    }, fragment);
+    const values = dataValues(inputs.Secrets);
+    assert.equal(values.length, 8);
+    for (const value of values) {
+      assert.ok(!decoded.includes(value), `the link holds the value ${value.slice(0, 6)}…`);
+      assert.ok(!decoded.includes(Buffer.from(value, 'base64').toString()), 'the link holds a decoded value');
+    }
+
+    const shared = await openShared(href);
+    for (const [label, text] of Object.entries(inputs)) {
+      if (label !== 'Secrets') assert.equal(await editorText(shared, label), text, `${label} is not restored`);
+    }
+    const placeholders = await editorText(shared, 'Secrets');
+    const shape = (text) => text.replace(/^(data:\n)((?: {2}.*\n)+)/gm, (all, head, body) => head + body.replace(/: .*/g, ': …'));
+    assert.equal(shape(placeholders), shape(inputs.Secrets), 'only the values differ');
+    assert.notEqual(placeholders, inputs.Secrets);
+    assert.equal(await tableText(shared), table, 'the same keys with the same sizes');
     assert.doesNotMatch(table, /"key2-pass"/, "the XRD no longer lists key2-pass, so no warning names it");
+    assert.match(await shared.locator('#share-status').textContent(), /Secret values are placeholders/);
     assert.equal(await shared.getByLabel('Example', { exact: true }).inputValue(), 'aws-iam');
+    await showTab(shared, 'Secrets');
+    await shared.getByRole('button', { name: `Reveal username of Secret default/${CLAIM_SECRET}` }).click();
+    assert.equal(await shared.locator('code.value:visible').textContent(), 'REDACTEDREDACTEDREDA');
     await shot(shared, '07-shared');
     assertOnlyLoopback(shared);
+    assert.deepEqual(shared.errors, []);
+    await close(shared);
+  });
+
+  test('a share link carries the Secret values only when "Include Secret values" is ticked', async () => {
+    const page = await freshPage();
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    const secrets = await editorText(page, 'Secrets');
+    const { href, status } = await share(page, { withSecretValues: true });
+    assert.match(status, /includes the Secret values: anyone with the link can read them/);
+    await close(page);
+    const shared = await openShared(href);
+    assert.equal(await editorText(shared, 'Secrets'), secrets);
+    assert.ok(secrets.includes(USERNAME_BASE64));
     assert.deepEqual(shared.errors, []);
     await close(shared);
   });
