@@ -79,7 +79,11 @@ function buildSmallComponent() {
   }
 }
 
-/** src/app.js and what it imports, minified into dist/app.js; `virtual:input-schema` is the CRD's schema. */
+/**
+ * src/app.js and what it imports, minified into dist/app.js and its chunks;
+ * `virtual:input-schema` is the CRD's schema. Returns the chunks app.js
+ * imports statically, which the page preloads beside it.
+ */
 async function bundlePage() {
   const schema = loadInputSchema();
   const inputSchema = {
@@ -90,17 +94,25 @@ async function bundlePage() {
     },
   };
   try {
-    await build({
+    const result = await build({
       entryPoints: [join(playground, 'src', 'app.js')],
-      outfile: join(dist, 'app.js'),
+      outdir: dist,
+      // The editors (CodeMirror, most of the bytes) are a chunk of their own,
+      // which app.js loads after asking for the first render.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
       bundle: true,
       format: 'esm',
       minify: true,
       target: 'es2022',
       legalComments: 'linked',
       plugins: [inputSchema],
+      metafile: true,
+      absWorkingDir: playground, // the metafile's paths are relative to it
       logLevel: 'warning',
     });
+    const entry = Object.entries(result.metafile.outputs).find(([, output]) => output.entryPoint)[1];
+    return entry.imports.filter((imported) => imported.kind === 'import-statement').map((imported) => relative(dist, resolve(playground, imported.path)));
   } catch (error) {
     fail(`esbuild could not bundle the page (${error.message})`);
   }
@@ -199,10 +211,12 @@ for (const shim of SHIMS) {
 // compiles the core modules jco wrote; the Content-Security-Policy allows
 // that one inline script by its hash.
 for (const file of ['index.html', 'style.css', ...WORKER_MODULES]) copyFileSync(join(playground, 'src', file), join(dist, file));
-await bundlePage();
+const pageChunks = await bundlePage();
 const coreModules = readdirSync(join(dist, 'component')).filter((name) => name.endsWith('.wasm')).sort();
 const indexPath = join(dist, 'index.html');
-let index = readFileSync(indexPath, 'utf8').replace('__CORE_MODULES__', JSON.stringify(coreModules));
+let index = readFileSync(indexPath, 'utf8')
+  .replace('__CORE_MODULES__', JSON.stringify(coreModules))
+  .replace('__MODULE_PRELOADS__', pageChunks.map((chunk) => `<link rel="modulepreload" href="${chunk}">`).join('\n  '));
 const scripts = [...index.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
 if (scripts.length !== 1) fail(`index.html should have exactly one inline script, not ${scripts.length}`);
 const scriptHash = `'sha256-${createHash('sha256').update(scripts[0]).digest('base64')}'`;

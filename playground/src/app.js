@@ -1,15 +1,14 @@
 // The playground page: editors in, the component's render out. Wires the
-// modules together: editors.js (CodeMirror), lint.js (diagnostics from the
-// component's errors), completion.js (the input's schema), the views, and
-// share.js. The component runs only in the worker (worker.js, driven by
-// worker-client.js); this file never logs and never sends inputs or
-// outputs anywhere.
+// modules together: editors.js (CodeMirror, with completion.js for the
+// input's schema), lint.js (diagnostics from the component's errors), the
+// views, and share.js. The inputs' texts live here; the editors, loaded
+// after the first render is asked for, show and change them. The component
+// runs only in the worker (worker.js, driven by worker-client.js); this
+// file never logs and never sends inputs or outputs anywhere.
 
 import INPUT_SCHEMA from 'virtual:input-schema';
 
-import { inputAssistance } from './completion.js';
 import { element } from './dom.js';
-import { createEditor, getText, goToLine, setText, showDiagnostics } from './editors.js';
 import { flowModel } from './flow-model.js';
 import { compositionRoot, declaredKeys, derivedKeys, functionStep, templateReads } from './function-input.js';
 import { diagnose } from './lint.js';
@@ -45,42 +44,55 @@ const problemBox = $('problem');
 // State.
 
 let examples = [];
-let lastRender = null; // {classified, keys}: the last successful render, kept while an error shows
+let lastRender = null; // {job, classified, keys}: the last successful render, kept while an error shows
 let debounceTimer = null;
 let firstOutputShown = false;
 
-const worker = new ComponentWorker({ onResult: showResult, timeoutMs });
+const worker = new ComponentWorker({ onResult: showResult, onJson: showViews, timeoutMs });
 
-const assistance = inputAssistance(() => ({
-  schema: INPUT_SCHEMA,
-  functionName: functionNameInput.value.trim(),
-  keys: keyChoices(),
-}));
+// ---------------------------------------------------------------------------
+// The inputs and their editors.
 
-const editors = Object.fromEntries(
-  INPUTS.map((input) => [
-    input.id,
-    createEditor({
-      parent: $(`input-${input.id}`),
-      labelledBy: `label-${input.id}`,
-      describedBy: `hint-${input.id} error-${input.id}`,
-      onChange: () => {
-        updateLineCount(input.id);
-        scheduleRender();
-      },
-      onSubmit: () => requestRender(),
-      extensions: input.id === 'composition' ? assistance : [],
-    }),
-  ]),
-);
+const texts = Object.fromEntries(INPUTS.map((input) => [input.id, '']));
+/** What the editors show besides the texts, kept for editors that load later. */
+const marks = { diagnostics: null, invalid: new Set() };
+let editors = null;
+
+/**
+ * Loads the editors (CodeMirror is most of the page's script) once the first
+ * render has answered: parsing and building them would hold the main thread
+ * while the first output waits for it.
+ */
+let editorsLoaded = null;
+function loadEditors() {
+  editorsLoaded ??= import('./editors.js').then(createEditors, (error) => showProblem('The editors could not be loaded', error.message));
+  return editorsLoaded;
+}
+
+function createEditors({ InputEditors }) {
+  editors = new InputEditors({
+    inputs: INPUTS,
+    texts,
+    onChange: (id, text) => {
+      texts[id] = text;
+      updateLineCount(id);
+      scheduleRender();
+    },
+    onSubmit: () => requestRender(),
+    assistance: () => ({ schema: INPUT_SCHEMA, functionName: functionNameInput.value.trim(), keys: keyChoices() }),
+  });
+  if (marks.diagnostics) showAllDiagnostics(marks.diagnostics.byInput, marks.diagnostics.job);
+  for (const id of marks.invalid) editors.setInvalid(id, true);
+  $('inputs').dataset.editors = 'ready';
+}
 
 for (const input of INPUTS) {
   // A click on the name focuses the editor, as a label does for a field.
-  $(`label-${input.id}`).addEventListener('click', () => editors[input.id].focus());
+  $(`label-${input.id}`).addEventListener('click', () => editors?.focus(input.id));
 }
 
 function currentInputs() {
-  return Object.fromEntries(INPUTS.map((input) => [input.id, getText(editors[input.id])]));
+  return { ...texts };
 }
 
 /** Key names the Composition's completion offers: what the last render accounted for, and what the input declares now. */
@@ -89,7 +101,7 @@ function keyChoices() {
   for (const key of lastRender?.keys ?? []) {
     choices.set(key.name, `${key.state}${key.bytes !== null && key.bytes !== undefined ? `, ${plural(key.bytes, 'byte')}` : ''}`);
   }
-  const text = getText(editors.composition);
+  const text = texts.composition;
   const root = compositionRoot(parser.parse(text), text);
   const step = root && functionStep(root, text, functionNameInput.value.trim());
   for (const name of declaredKeys(root, text, step)) if (!choices.has(name)) choices.set(name, 'declared');
@@ -148,32 +160,39 @@ function showResult(job, result, { superseded }) {
   }
   output.dataset.renders = String(Number(output.dataset.renders) + 1);
   output.dataset.result = result.type;
+  loadEditors();
 }
 
-function showRendered(job, result) {
+/** The views that come from the JSON output, as soon as it is there. */
+function showViews(job, { json, fatal }) {
   let classified;
   try {
-    classified = classify(result.json);
+    classified = classify(json);
   } catch {
     showProblem('Unexpected output', 'The component returned JSON the page cannot read.');
-    return;
+    return false;
   }
   const flow = flowModel(classified, { reads: derivedReads(job.inputs.composition, job.functionName) });
-  lastRender = { classified, keys: flow.keys };
+  lastRender = { job, classified, keys: flow.keys };
   hideProblem();
   output.classList.remove('stale');
-  $('table-output').textContent = result.table;
   renderTables($('table-objects'), classified);
   renderFlow($('flow-output'), flow);
-  $('yaml-output').textContent = maskSecretValues(result.yaml, classified.documents);
-  renderSummary($('summary'), classified, result.fatal);
+  renderSummary($('summary'), classified, fatal);
   renderResults($('results-output'), classified);
   renderSecrets($('secrets-output'), classified);
   $('count-results').textContent = String(classified.results.length + classified.conditions.length);
   $('count-secrets').textContent = String(classified.objects.length);
   showAllDiagnostics(diagnose({ texts: job.inputs, functionName: job.functionName, results: classified.results, fields: INPUT_FIELDS }), job);
-  statusLine.textContent = `Rendered in ${Math.max(1, Math.round(result.ms))} ms${result.fatal ? ' — with a FATAL result' : ''}.`;
   noteFirstOutput();
+  return true;
+}
+
+function showRendered(job, result) {
+  if (lastRender?.job !== job && !showViews(job, result)) return;
+  $('table-output').textContent = result.table;
+  $('yaml-output').textContent = maskSecretValues(result.yaml, lastRender.classified.documents);
+  statusLine.textContent = `Rendered in ${Math.max(1, Math.round(result.ms))} ms${result.fatal ? ' — with a FATAL result' : ''}.`;
 }
 
 /** Each derived key's template, read from the Composition, to the keys it reads. */
@@ -194,6 +213,7 @@ function noteFirstOutput() {
     const outputSetMs = performance.now();
     requestAnimationFrame(() => {
       window.playgroundMetrics = { outputSetMs, firstRenderMs: performance.now() };
+      loadEditors();
     });
   }
 }
@@ -207,18 +227,20 @@ function showInputError(job, error) {
     const field = $(`error-${input.id}`);
     field.textContent = error.line ? `Line ${error.line}: ${error.message}` : error.message;
     field.hidden = false;
-    editors[input.id].contentDOM.setAttribute('aria-invalid', 'true');
+    marks.invalid.add(input.id);
+    editors?.setInvalid(input.id, true);
   }
   showAllDiagnostics(diagnose({ texts: job.inputs, inputError: error, fields: INPUT_FIELDS }), job);
   if (lastRender) output.classList.add('stale');
   statusLine.textContent = 'Not rendered: an input is unusable.';
 }
 
-/** The diagnostics of a render, unless an editor changed since it was asked for (they would be out of place). */
+/** The diagnostics of a render, unless an input changed since it was asked for (they would be out of place). */
 function showAllDiagnostics(byInput, job) {
+  marks.diagnostics = { byInput, job };
+  if (!editors) return;
   for (const input of INPUTS) {
-    const view = editors[input.id];
-    showDiagnostics(view, getText(view) === job.inputs[input.id] ? byInput[input.id] : []);
+    editors.setDiagnostics(input.id, texts[input.id] === job.inputs[input.id] ? byInput[input.id] : []);
   }
 }
 
@@ -229,7 +251,7 @@ function showProblem(title, message, jump, quoted = false) {
   problemBox.append(heading, text);
   if (jump) {
     const button = element('button', { type: 'button', className: 'link' }, jump.line ? `Go to line ${jump.line}` : `Go to ${jump.input.label}`);
-    button.addEventListener('click', () => goToLine(editors[jump.input.id], jump.line));
+    button.addEventListener('click', () => loadEditors().then(() => editors.goToLine(jump.input.id, jump.line)));
     problemBox.append(button);
   }
   if (lastRender) {
@@ -248,8 +270,9 @@ function clearFieldErrors() {
     const field = $(`error-${input.id}`);
     field.hidden = true;
     field.textContent = '';
-    editors[input.id].contentDOM.removeAttribute('aria-invalid');
+    editors?.setInvalid(input.id, false);
   }
+  marks.invalid.clear();
 }
 
 // ---------------------------------------------------------------------------
@@ -302,7 +325,8 @@ $('copy-table').addEventListener('click', async () => {
 
 function setInputs(inputs, functionName = '') {
   for (const input of INPUTS) {
-    setText(editors[input.id], inputs[input.id] ?? '');
+    texts[input.id] = inputs[input.id] ?? '';
+    editors?.setText(input.id, texts[input.id]);
     updateLineCount(input.id);
   }
   functionNameInput.value = functionName;
@@ -318,10 +342,9 @@ function loadExample(name) {
 }
 
 function updateLineCount(id) {
-  const doc = editors[id].state.doc;
-  const blank = doc.toString().trim() === '';
-  const lines = doc.lines - (doc.line(doc.lines).length === 0 ? 1 : 0);
-  $(`lines-${id}`).textContent = blank ? 'not given' : plural(lines, 'line');
+  const text = texts[id];
+  const blank = text.trim() === '';
+  $(`lines-${id}`).textContent = blank ? 'not given' : plural(text.replace(/\n$/, '').split('\n').length, 'line');
   $(`editor-${id}`).classList.toggle('blank', blank);
 }
 
@@ -420,17 +443,16 @@ async function start() {
   } else {
     for (const input of INPUTS) updateLineCount(input.id);
     statusLine.textContent = 'Paste an XR and a Composition to render.';
+    loadEditors();
   }
 }
 
-// What the editors hold, by label, for the browser tests (the editors keep
+// What the inputs hold, by label, for the browser tests (the editors keep
 // their text in CodeMirror's state, not in a form field).
+const idOf = (label) => INPUTS.find((input) => input.label === label).id;
 window.playground = {
-  text: (label) => getText(editors[INPUTS.find((input) => input.label === label).id]),
-  selection: (label) => {
-    const { state } = editors[INPUTS.find((input) => input.label === label).id];
-    return state.sliceDoc(state.selection.main.from, state.selection.main.to);
-  },
+  text: (label) => texts[idOf(label)],
+  selection: (label) => editors?.selection(idOf(label)),
 };
 
 if (testMode) {

@@ -74,16 +74,19 @@ export function lineDiagnostic(text, line, severity, message) {
  * problem; any other message one per path it mentions.
  */
 export function fieldMentions(message, fields) {
-  const head = `(?:${fields.map(escape).join('|')})`;
-  const path = `${head}(?:\\[[^\\]\\s]+\\]|\\.[A-Za-z][\\w]*)*`;
+  const rest = '(?:\\[[^\\]\\s]+\\]|\\.[A-Za-z][\\w]*)*';
   const list = INPUT_ERRORS_PREFIX.exec(message);
   if (list) {
-    const parts = message.slice(list[0].length).split(new RegExp(`; (?=${path}: )`));
+    // Each problem starts with its path, whose first field may be one the
+    // input does not know (a misspelling is what it reports).
+    const anyPath = `[A-Za-z_][\\w-]*${rest}`;
+    const parts = message.slice(list[0].length).split(new RegExp(`; (?=${anyPath}: )`));
     return parts.flatMap((part) => {
-      const match = new RegExp(`^(${path}): `).exec(part);
+      const match = new RegExp(`^(${anyPath}): `).exec(part);
       return match ? [{ path: parsePath(match[1]), text: part }] : [];
     });
   }
+  const path = `(?:${fields.map(escape).join('|')})${rest}`;
   const mentions = [];
   for (const match of message.matchAll(new RegExp(`(?<![\\w.\\]])(${path})(?: lists "([^"]+)")?`, 'g'))) {
     const [, written, listed] = match;

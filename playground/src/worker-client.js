@@ -7,8 +7,9 @@
 const LOAD_TIMEOUT_MS = 60000;
 
 export class ComponentWorker {
-  constructor({ onResult, timeoutMs }) {
+  constructor({ onResult, onJson, timeoutMs }) {
     this.onResult = onResult;
+    this.onJson = onJson;
     this.timeoutMs = timeoutMs;
     this.sequence = 0;
     this.current = null; // {id, job, timer}
@@ -64,6 +65,10 @@ export class ComponentWorker {
 
   receive(worker, message) {
     if (worker !== this.worker || !this.current || message.id !== this.current.id) return;
+    if (message.type === 'json') {
+      if (!this.queued) this.onJson(this.current.job, message);
+      return;
+    }
     clearTimeout(this.current.timer);
     if (message.type === 'started') {
       this.current.timer = setTimeout(() => this.expire('render'), this.timeoutMs);

@@ -7,6 +7,7 @@
 //               (busyMs and trap are test hooks the page sends only when
 //               opened with ?test)
 // Messages out: {type: 'started', id}, then one of
+//               {type: 'json', id, json, fatal} and then
 //               {type: 'rendered', id, table, yaml, json, fatal, ms}
 //               {type: 'input-error', id, error: {file, line, message}}
 //               {type: 'trap', id, message}
@@ -71,6 +72,9 @@ async function handle(message) {
       throw new WebAssembly.RuntimeError('unreachable executed (test hook)');
     }
     const json = renderer.render(request, 'json');
+    // Every view but the texts comes from the JSON: the page shows them
+    // while the table and YAML texts render.
+    self.postMessage({ type: 'json', id, json: json.output, fatal: Boolean(json.fatal) });
     const table = renderer.render(request, 'table');
     const yaml = renderer.render(request, 'yaml');
     self.postMessage({

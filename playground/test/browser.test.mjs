@@ -3,7 +3,7 @@
 //
 // CHROMIUM=/path/to/chromium overrides the browser (default /usr/bin/chromium);
 // LOAD_BUDGET_MS (default 1000) is the most the first render may take, from
-// navigation start to the frame that paints example aws-iam's table.
+// navigation start to the frame that paints example aws-iam's tables.
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { loadInputSchema } from '../scripts/input-schema.mjs';
 import { startServer } from '../scripts/serve.mjs';
+import { manyKeys } from './fixtures.mjs';
 
 const playground = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(playground, 'dist');
@@ -73,6 +75,11 @@ async function freshPage() {
   page.requests = [];
   page.on('request', (request) => page.requests.push(request.url()));
   return page;
+}
+
+/** Waits for the first render and for the editors, which load after it. */
+async function ready(page) {
+  await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered' && document.getElementById('inputs').dataset.editors === 'ready');
 }
 
 async function close(page) {
@@ -155,7 +162,7 @@ describe('the playground in Chromium', () => {
       const domContentLoaded = await page.evaluate(() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd);
       loads.push(firstRenderMs);
       console.log(
-        `load ${attempt + 1}: navigation → aws-iam table painted in ${Math.round(firstRenderMs)} ms ` +
+        `load ${attempt + 1}: navigation → aws-iam tables painted in ${Math.round(firstRenderMs)} ms ` +
           `(DOMContentLoaded ${Math.round(domContentLoaded)} ms; ${wallMs} ms from page.goto)`,
       );
     }
@@ -163,10 +170,11 @@ describe('the playground in Chromium', () => {
     const median = [...loads].sort((a, b) => a - b)[1];
     console.log(`load: best ${Math.round(best)} ms, median ${Math.round(median)} ms, budget ${loadBudgetMs} ms`);
     assert.ok(best <= loadBudgetMs, `the first render took at best ${Math.round(best)} ms, over ${loadBudgetMs} ms`);
-    assert.ok((await tableText(page)).includes(CLAIM_SECRET));
+    // What was painted: the claim's table with its 8 keys.
+    assert.equal(await page.getByRole('region', { name: `Secret default/${CLAIM_SECRET}` }).locator('tbody tr').count(), 8);
     assert.equal(await page.getByLabel('Example', { exact: true }).inputValue(), 'aws-iam');
-    // The table comes first; the other views follow with the rest of the render.
-    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    // The texts (render -o table, -o yaml) and the editors follow.
+    await ready(page);
 
     const table = await tableText(page);
     assert.equal(listing(table, 'default', CLAIM_SECRET), 7);
@@ -210,7 +218,7 @@ describe('the playground in Chromium', () => {
     assert.ok(names.length >= 5, `examples found: ${names}`);
     const page = await freshPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    await ready(page);
     for (const name of names) {
       if ((await page.getByLabel('Example', { exact: true }).inputValue()) !== name) await selectExample(page, name);
       const expected = readFileSync(join(examples, name, 'expected', 'render.txt'), 'utf8');
@@ -223,7 +231,7 @@ describe('the playground in Chromium', () => {
   test('re-renders when the XRD is edited', async () => {
     const page = await freshPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    await ready(page);
     const result = await edit(page, 'XRD', (text) =>
       text.replace(/ {2}connectionSecretKeys:\n( {4}- .*\n)+/, '  connectionSecretKeys: [username, password, key2-user]\n'),
     );
@@ -243,7 +251,7 @@ describe('the playground in Chromium', () => {
   test('shows the aso example held not Ready without its required resources', async () => {
     const page = await freshPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    await ready(page);
     await selectExample(page, 'aso');
     await showTab(page, 'Results');
     const condition = page.locator('#results-output li.condition');
@@ -263,7 +271,7 @@ describe('the playground in Chromium', () => {
   test('names the XR and the line of a YAML error', async () => {
     const page = await freshPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    await ready(page);
     const good = await tableText(page);
     // Line 4 of examples/aws-iam/xr.yaml is `  name: test-secrets-7x5kq`.
     const result = await edit(page, 'XR', (text) => text.replace('  name: test-secrets-7x5kq', '  name: test: secrets'));
@@ -302,14 +310,14 @@ describe('the playground in Chromium', () => {
   async function openShared(href) {
     const shared = await freshPage();
     await shared.goto(href);
-    await shared.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    await ready(shared);
     return shared;
   }
 
   test('a share link restores the inputs and the output in a fresh page, with placeholders for Secret values', async () => {
     const page = await freshPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    await ready(page);
     await edit(page, 'XRD', (text) => text.replace('    - key2-pass\n', ''));
     const inputs = {};
     for (const label of ['XR', 'Composition', 'Observed resources', 'Secrets', 'Required resources', 'XRD', 'Claim']) {
@@ -359,7 +367,7 @@ describe('the playground in Chromium', () => {
   test('a share link carries the Secret values only when "Include Secret values" is ticked', async () => {
     const page = await freshPage();
     await page.goto(server.url);
-    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    await ready(page);
     const secrets = await editorText(page, 'Secrets');
     const { href, status } = await share(page, { withSecretValues: true });
     assert.match(status, /includes the Secret values: anyone with the link can read them/);
@@ -375,7 +383,7 @@ describe('the playground in Chromium', () => {
     const page = await freshPage();
     const timeoutMs = 400;
     await page.goto(`${server.url}?renderTimeoutMs=${timeoutMs}&test`);
-    await page.waitForFunction(() => document.getElementById('output').dataset.result === 'rendered');
+    await ready(page);
     const good = await tableText(page);
 
     let count = await renders(page);
@@ -407,6 +415,223 @@ describe('the playground in Chromium', () => {
 
     assert.equal(await edit(page, 'Claim', (text) => `${text}\n`), 'rendered');
     assert.equal(await tableText(page), good);
+    assert.deepEqual(page.errors, []);
+    await close(page);
+  });
+});
+
+/** A fresh page with example aws-iam rendered. */
+async function loadedPage(url = server.url) {
+  const page = await freshPage();
+  await page.goto(url);
+  await ready(page);
+  return page;
+}
+
+/** Puts the cursor at the end of an editor (by its label) and types `text` on a new line indented by `indent`. */
+async function typeAtEnd(page, label, indent, text) {
+  await page.locator('.editor-head .label', { hasText: new RegExp(`^${label}$`) }).click();
+  const before = await editorText(page, label);
+  await page.keyboard.press('Control+End');
+  // Enter indents the new line as the YAML around it; Shift+Home selects
+  // that indentation, which the typed one replaces.
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Shift+Home');
+  await page.keyboard.insertText(indent);
+  assert.equal(await editorText(page, label), `${before}\n${indent}`);
+  await page.keyboard.type(text);
+}
+
+/** An editor's line element holding `text` (it must be in view). */
+function line(page, label, text) {
+  return page.getByLabel(label, { exact: true }).locator('.cm-line', { hasText: text });
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const SCHEMA = loadInputSchema().schema;
+
+describe('the editors know the function input', () => {
+  test('a misspelled field of the function input is an error on its line', async () => {
+    const page = await loadedPage();
+    await typeAtEnd(page, 'Composition', '        ', 'writeConnectionSecretToRefs: {name: app}');
+    const typed = line(page, 'Composition', 'writeConnectionSecretToRefs: {name: app}');
+    const underline = typed.locator('.cm-lintRange-error');
+    await underline.waitFor({ timeout: 15000 });
+    assert.equal(await underline.textContent(), 'writeConnectionSecretToRefs');
+    // The gutter marks the same line.
+    const [lineBox, markerBoxes] = await Promise.all([
+      typed.boundingBox(),
+      page.getByLabel('Composition', { exact: true }).locator('xpath=ancestor::div[contains(@class,"cm-editor")]').locator('.cm-lint-marker-error').evaluateAll((markers) => markers.map((m) => m.getBoundingClientRect().top + m.getBoundingClientRect().height / 2)),
+    ]);
+    assert.ok(markerBoxes.some((middle) => middle >= lineBox.y && middle <= lineBox.y + lineBox.height), 'no error mark in the gutter on that line');
+    await underline.hover();
+    const tip = page.locator('.cm-tooltip-lint');
+    await tip.waitFor();
+    assert.match(await tip.textContent(), /^writeConnectionSecretToRefs: unknown field; expected one of apiVersion, kind, /);
+    await shot(page, '09-misspelled-field');
+    assert.deepEqual(page.errors, []);
+    await close(page);
+  });
+
+  test('completion offers the input\'s fields with their descriptions, and the keys it produces', async () => {
+    const page = await loadedPage();
+    await typeAtEnd(page, 'Composition', '        ', 'connectionSecr');
+    const option = page.getByRole('option', { name: /^connectionSecretKeys/ });
+    await option.waitFor();
+    assert.equal(await option.getAttribute('aria-selected'), 'true');
+    assert.equal(await page.locator('.cm-completionInfo').textContent(), SCHEMA.properties.connectionSecretKeys.description);
+    await shot(page, '10-completion');
+    await page.keyboard.press('Enter');
+    assert.match(await editorText(page, 'Composition'), /\n {8}connectionSecretKeys: $/);
+
+    await page.keyboard.type('[key2-p');
+    const key = page.getByRole('option', { name: /^key2-password/ });
+    await key.waitFor();
+    assert.match(await key.textContent(), /Dropped/, 'the key comes with its state in the last render');
+    await page.keyboard.press('Enter');
+    assert.match(await editorText(page, 'Composition'), /\n {8}connectionSecretKeys: \[key2-password\]$/);
+    assert.deepEqual(page.errors, []);
+    await close(page);
+  });
+
+  test("hovering a field of the input shows its description from the input's schema", async () => {
+    const page = await loadedPage();
+    await page.locator('.editor-head .label', { hasText: /^Composition$/ }).click();
+    await page.keyboard.press('Control+End');
+    await line(page, 'Composition', '- name: key2-smtp').getByText('name', { exact: true }).hover();
+    const tip = page.getByRole('tooltip');
+    await tip.waitFor();
+    const description = SCHEMA.properties.resources.items.properties.connectionDetails.items.properties.name.description;
+    assert.equal(await tip.textContent(), `name string${description}`);
+    await shot(page, '11-hover');
+    assert.deepEqual(page.errors, []);
+    await close(page);
+  });
+});
+
+describe('the Flow view', () => {
+  test("example A: each of the claim's keys with its route, key2-password Dropped with the XRD's reason", async () => {
+    const page = await loadedPage();
+    await showTab(page, 'Flow');
+    const claim = `Secret default/${CLAIM_SECRET}`;
+    const keys = { username: 'key', password: 'key', 'attribute.secret': 'key', 'attribute.ses_smtp_password_v4': 'key', 'key2-user': 'key2', 'key2-secret': 'key2', 'key2-smtp': 'key2' };
+    for (const [name, resource] of Object.entries(keys)) {
+      const node = page.getByRole('img', { name: new RegExp(`^${escapeRegExp(name)}: Present\\. From ${resource}, connection secret key`) });
+      assert.match(await node.getAttribute('aria-label'), new RegExp(`To ${escapeRegExp(claim)};`));
+      assert.equal(await page.locator(`path.edge[data-from="resource:${resource}"][data-to="key:${name}"]`).count(), 1);
+      assert.equal(await page.locator(`path.edge.state-present[data-from="key:${name}"][data-to="dest:${claim}"]`).count(), 1);
+    }
+    const dropped = page.getByRole('img', { name: /^key2-password: Dropped — the XRD's connectionSecretKeys leaves it out\./ });
+    assert.equal(await page.locator(`path.edge.state-dropped[data-from="key:key2-password"][data-to="dest:${claim}"]`).count(), 1);
+    await dropped.hover();
+    const tip = page.getByRole('tooltip');
+    assert.match(await tip.textContent(), /^key2-passwordDroppedthe XRD's connectionSecretKeys leaves it out/);
+    await shot(page, '12-flow-aws-iam');
+
+    // The keyboard: focus a key, then the arrows move along the keys.
+    await dropped.focus();
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.key), 'key2-secret');
+    assert.match(await tip.textContent(), /^key2-secretPresent/);
+    // The same account as a list; never a value.
+    const list = page.getByRole('list', { name: 'Keys and their routes' });
+    assert.equal(await list.getByRole('listitem').count(), 8);
+    const shown = await page.locator('#view-flow').textContent();
+    assert.ok(!shown.includes(USERNAME) && !shown.includes(USERNAME_BASE64));
+    assert.deepEqual(page.errors, []);
+    await close(page);
+  });
+
+  test('a broken template: its key Failed in Flow, the error on the template', async () => {
+    const page = await loadedPage();
+    await selectExample(page, 'aso');
+    assert.equal(await edit(page, 'Composition', (text) => text.replace('{{ host }}', '{{ host | b64decode }}')), 'rendered');
+    await showTab(page, 'Flow');
+    const failed = page.getByRole('img', { name: /^postgresUrl: Failed — the template failed: invalid operation at line 1\. Derived by a template reading admin-password, admin-user, host\./ });
+    assert.equal(await failed.getAttribute('data-state'), 'Failed');
+    assert.equal(await page.locator('path.edge.reads[data-to="key:postgresUrl"]').count(), 3);
+    await failed.hover();
+    await shot(page, '13-flow-template-failed');
+    // F8 goes to the next diagnostic: the template of postgresUrl.
+    await page.locator('.editor-head .label', { hasText: /^Composition$/ }).click();
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('F8');
+    assert.equal(await page.evaluate(() => window.playground.selection('Composition')), 'template');
+    const underline = line(page, 'Composition', '{{ host | b64decode }}').locator('.cm-lintRange-error');
+    assert.equal(await underline.textContent(), 'template');
+    assert.deepEqual(page.errors, []);
+    await close(page);
+  });
+
+  test('40 keys: the diagram scrolls, and no two nodes overlap', async () => {
+    const page = await loadedPage();
+    const texts = manyKeys(40);
+    await edit(page, 'XRD', () => '');
+    assert.equal(await edit(page, 'Composition', () => texts.composition), 'rendered');
+    await showTab(page, 'Flow');
+    const boxes = await page.locator('svg.flow g.node').evaluateAll((nodes) =>
+      nodes.map((node) => {
+        const box = node.querySelector('rect').getBoundingClientRect();
+        return { key: node.dataset.key, left: box.left, right: box.right, top: box.top, bottom: box.bottom };
+      }),
+    );
+    assert.equal(boxes.filter((box) => box.key).length, 40);
+    for (let i = 0; i < boxes.length; i += 1) {
+      for (let j = i + 1; j < boxes.length; j += 1) {
+        const [a, b] = [boxes[i], boxes[j]];
+        const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        assert.ok(!overlap, `nodes ${i} and ${j} overlap`);
+      }
+    }
+    const scroller = page.locator('.flow-scroll');
+    assert.ok(await scroller.evaluate((element) => element.scrollHeight > element.clientHeight), 'the diagram does not scroll');
+    await shot(page, '14-flow-40-keys');
+    assert.deepEqual(page.errors, []);
+    await close(page);
+  });
+
+  test('the largest example, aso, in Flow', async () => {
+    const page = await loadedPage();
+    await selectExample(page, 'aso');
+    await showTab(page, 'Flow');
+    assert.equal(await page.locator('svg.flow g.node.key').count(), 8);
+    assert.match(await page.getByRole('img', { name: /^host: Present/ }).getAttribute('aria-label'), /ConfigMap default\/orders-db-info \(as postgres-host\)/);
+    await shot(page, '15-flow-aso');
+    assert.deepEqual(page.errors, []);
+    await close(page);
+  });
+});
+
+describe('output you can scan', () => {
+  test('Table: a sortable table per object, the exact render -o table text a click away; Results by severity', async () => {
+    const page = await loadedPage();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    const claim = page.getByRole('region', { name: `Secret default/${CLAIM_SECRET}` });
+    const keyColumn = () => claim.locator('tbody td.key-name').allTextContents();
+    assert.deepEqual(await keyColumn(), ['attribute.secret', 'attribute.ses_smtp_password_v4', 'key2-password', 'key2-secret', 'key2-smtp', 'key2-user', 'password', 'username']);
+    const status = claim.getByRole('button', { name: 'Status' });
+    await status.click();
+    await status.click();
+    assert.equal(await claim.getByRole('columnheader', { name: 'Status' }).getAttribute('aria-sort'), 'descending');
+    assert.equal((await keyColumn())[0], 'key2-password');
+    assert.match(await claim.locator('tbody tr').first().textContent(), /key2-passwordDropped—resources\[1\] key2: fromConnectionSecretKey password; the XRD's connectionSecretKeys leaves it out/);
+    await claim.getByRole('button', { name: 'Key' }).click();
+    assert.equal((await keyColumn())[0], 'attribute.secret');
+    await shot(page, '16-table-sorted');
+
+    await page.getByRole('button', { name: 'Copy as text' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await tableText(page));
+    await page.getByRole('button', { name: 'Show as text' }).click();
+    assert.ok(await page.getByLabel('Table output, as render -o table prints it').isVisible());
+
+    await showTab(page, 'Results');
+    assert.match(await page.locator('#results-output > p.meta').first().textContent(), /^0 fatal, 1 warning, 0 normal$/);
+    const warnings = page.getByRole('region', { name: 'WARNING results' });
+    assert.equal(await warnings.getByRole('heading').textContent(), 'WARNING 1');
+    assert.match(await warnings.getByRole('listitem').textContent(), /key2-pass/);
     assert.deepEqual(page.errors, []);
     await close(page);
   });
