@@ -466,6 +466,7 @@ if (testMode) {
       requestRender({ trap: true });
     },
     restarts: () => worker.restarts,
+    spareReady: () => worker.spareReady(),
     timeoutMs,
   };
 }

@@ -18,7 +18,7 @@ import { contextAt, parser, pathOf, scalarAt } from './yaml-tree.js';
 const KEY_NAME_FIELDS = ['connectionSecretKeys[]', 'readiness.requiredKeys[]', 'secrets[].key', 'configMaps[].key', 'pushSecrets[].keys[]'];
 
 /** The schema node at a path (numbers are items), or null. */
-export function schemaAt(schema, segments) {
+function schemaAt(schema, segments) {
   let node = schema;
   for (const segment of segments) {
     if (!node) return null;
@@ -29,7 +29,7 @@ export function schemaAt(schema, segments) {
 }
 
 /** A short type: `string`, `Auto | Composite | Secret`, `list of string`, `object`. */
-export function typeOf(node) {
+function typeOf(node) {
   if (!node) return '';
   if (node.enum) return node.enum.join(' | ');
   if (node.type === 'array') return `list of ${typeOf(node.items) || 'anything'}`;

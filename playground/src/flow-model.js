@@ -18,7 +18,7 @@ export function objectLabel({ kind, namespace, name }) {
  * how, derived} for `resources[1] server: fromFieldPath status.x`, `derived[0]`,
  * or anything else render may write (kept as written).
  */
-export function parseSource(text) {
+function parseSource(text) {
   const entry = /^resources\[(\d+)\] (\S+): (.*)$/.exec(text);
   if (entry) {
     const [, index, resource, how] = entry;

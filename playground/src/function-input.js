@@ -7,7 +7,7 @@
 import { documents, get, items, lookup, scalarValue } from './yaml-tree.js';
 
 /** What render calls the function when --function-name is not given. */
-export const DEFAULT_FUNCTION_NAME = 'function-connection-details';
+const DEFAULT_FUNCTION_NAME = 'function-connection-details';
 
 /** The Composition document's root mapping: the first document whose kind is Composition, else the first. */
 export function compositionRoot(tree, text) {
@@ -55,7 +55,7 @@ export function inputPathOf(segments, root, text, functionName) {
 }
 
 /** The Composition path of a path within the input, or null (a legacy Composition has only connectionDetails). */
-export function compositionPathOf(inputSegments, step) {
+function compositionPathOf(inputSegments, step) {
   if (step.kind === 'pipeline') return ['spec', 'pipeline', step.index, 'input', ...inputSegments];
   const [resources, index, details] = inputSegments;
   if (resources === 'resources' && typeof index === 'number' && (details === undefined || details === 'connectionDetails')) {

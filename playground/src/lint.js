@@ -59,7 +59,7 @@ function parsed(text) {
 }
 
 /** A whole line, by number (1-based, clamped to the text). */
-export function lineDiagnostic(text, line, severity, message) {
+function lineDiagnostic(text, line, severity, message) {
   const lines = text.split('\n');
   const index = Math.min(Math.max(line - 1, 0), Math.max(lines.length - 1, 0));
   const start = lines.slice(0, index).reduce((sum, current) => sum + current.length + 1, 0);
@@ -73,7 +73,7 @@ export function lineDiagnostic(text, line, severity, message) {
  * it: an input error list (`path: problem; path: problem`) gives one per
  * problem; any other message one per path it mentions.
  */
-export function fieldMentions(message, fields) {
+function fieldMentions(message, fields) {
   const rest = '(?:\\[[^\\]\\s]+\\]|\\.[A-Za-z][\\w]*)*';
   const list = INPUT_ERRORS_PREFIX.exec(message);
   if (list) {

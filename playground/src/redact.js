@@ -43,12 +43,12 @@ export function redactSecretValues(text) {
         const mapping = get(secret, field, text);
         if (mapping && !mapping.name.endsWith('Mapping')) {
           // Not a map of keys: nothing to keep the shape of.
-          edits.push({ from: mapping.from + /^\s*/.exec(text.slice(mapping.from, mapping.to))[0].length, to: mapping.to, insert: '{}' });
+          edits.push({ from: start(mapping, text), to: mapping.to, insert: '{}' });
           continue;
         }
         for (const { value } of pairs(mapping, text)) {
           if (!value) continue;
-          const from = value.from + (/^\s*/.exec(text.slice(value.from, value.to))[0].length);
+          const from = start(value, text);
           const original = scalarValue(value, text) ?? text.slice(from, value.to);
           edits.push({ from, to: value.to, insert: quoted(encode(original)) });
           values += 1;
@@ -74,6 +74,11 @@ function secretsIn(root, text) {
 /** A document left out keeps its `---` line, so the documents after it keep their numbers. */
 function withheldText(source) {
   return source.startsWith('---') ? `---\n${UNREADABLE}` : UNREADABLE;
+}
+
+/** Where a node's text starts: a value node's range can begin with the space after its colon. */
+function start(node, text) {
+  return node.from + /^\s*/.exec(text.slice(node.from, node.to))[0].length;
 }
 
 function quoted(value) {

@@ -1,7 +1,9 @@
 // The worker that runs the component (worker.js), seen from the page: one
 // render at a time, the newest request queued behind it; a render that runs
-// longer than the time limit, or traps, ends the worker, and a fresh one
-// takes its place.
+// longer than the time limit, or traps, ends the worker, and a spare one,
+// started in advance, takes its place. The spare has loaded its scripts
+// while the page was online, so the page keeps working offline after a
+// runaway render too.
 
 /** Downloading and compiling the component is not a runaway render. */
 const LOAD_TIMEOUT_MS = 60000;
@@ -15,33 +17,49 @@ export class ComponentWorker {
     this.current = null; // {id, job, timer}
     this.queued = null;
     this.restarts = 0;
-    this.spawn();
-  }
-
-  spawn() {
+    this.spare = null;
+    this.spareWanted = false;
+    this.loaded = new WeakSet(); // workers that have said they are ready
     // The first worker, and the compiled core WebAssembly every worker
     // instantiates, come from the boot script in index.html.
     const boot = window.playgroundBoot;
     window.playgroundBoot = undefined;
-    if (boot) this.cores = boot.cores;
-    const worker = boot?.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'render' });
+    this.cores = boot?.cores;
+    this.worker = this.create(boot?.worker);
+    if (boot?.error) queueMicrotask(() => this.lost(this.worker, boot.error));
+  }
+
+  /** A worker (the given one, or a new one), sent the compiled core modules. */
+  create(existing) {
+    const worker = existing ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'render' });
     worker.onmessage = (event) => this.receive(worker, event.data);
     worker.onerror = (event) => {
       event.preventDefault();
-      if (worker !== this.worker) return;
-      this.worker = null;
-      worker.terminate();
-      this.finish({ type: 'load-error', message: event.message || 'the worker script could not be loaded' });
+      this.lost(worker, event.message || 'the worker script could not be loaded');
     };
-    this.worker = worker;
     // Without compiled modules (their download failed), the worker tries itself.
     Promise.resolve(this.cores ?? {}).then(
       (cores) => worker.postMessage({ type: 'init', cores }),
       () => worker.postMessage({ type: 'init', cores: {} }),
     );
-    if (boot?.error) {
-      queueMicrotask(() => worker.onerror({ message: boot.error, preventDefault() {} }));
-    }
+    return worker;
+  }
+
+  /** A worker whose script failed: a spare is dropped; the current one fails its render. */
+  lost(worker, message) {
+    worker.terminate();
+    if (worker === this.spare) this.spare = null;
+    if (worker !== this.worker) return;
+    this.worker = null;
+    this.finish({ type: 'load-error', message });
+  }
+
+  /** The spare worker or, when there is none, a new one. */
+  next() {
+    const worker = this.spare ?? this.create();
+    this.spare = null;
+    if (this.spareWanted) this.spare = this.create();
+    return worker;
   }
 
   /** Renders `job`, or, while a render runs, keeps it as the next one. */
@@ -54,7 +72,7 @@ export class ComponentWorker {
   }
 
   start(job) {
-    if (!this.worker) this.spawn();
+    this.worker ??= this.next();
     const id = ++this.sequence;
     this.current = { id, job, timer: setTimeout(() => this.expire('load'), LOAD_TIMEOUT_MS) };
     const message = { type: 'render', id, inputs: job.inputs, functionName: job.functionName };
@@ -63,7 +81,16 @@ export class ComponentWorker {
     this.worker.postMessage(message);
   }
 
+  /** Whether a spare has loaded everything it needs. */
+  spareReady() {
+    return Boolean(this.spare && this.loaded.has(this.spare));
+  }
+
   receive(worker, message) {
+    if (message.type === 'ready') {
+      this.loaded.add(worker);
+      return;
+    }
     if (worker !== this.worker || !this.current || message.id !== this.current.id) return;
     if (message.type === 'json') {
       if (!this.queued) this.onJson(this.current.job, message);
@@ -85,18 +112,23 @@ export class ComponentWorker {
     this.finish({ type: 'timeout', phase, ms: phase === 'load' ? LOAD_TIMEOUT_MS : this.timeoutMs });
   }
 
-  /** Ends the worker, whatever it is doing, and starts a fresh one. */
+  /** Ends the worker, whatever it is doing, and puts the spare in its place. */
   replace() {
     if (this.worker) this.worker.terminate();
-    this.worker = null;
     this.restarts += 1;
-    this.spawn();
+    this.worker = this.next();
   }
 
   finish(result) {
     const current = this.current;
     this.current = null;
     if (current) clearTimeout(current.timer);
+    if (!this.spareWanted) {
+      // The spare starts once the first render has answered, so it does not
+      // slow the first output down.
+      this.spareWanted = true;
+      this.spare = this.create();
+    }
     const next = this.queued;
     this.queued = null;
     if (current) this.onResult(current.job, result, { superseded: Boolean(next) });

@@ -6,7 +6,8 @@
 //               {type: 'render', id, inputs, functionName, busyMs?, trap?}
 //               (busyMs and trap are test hooks the page sends only when
 //               opened with ?test)
-// Messages out: {type: 'started', id}, then one of
+// Messages out: {type: 'ready'} once the component is instantiated;
+//               for each render {type: 'started', id}, then one of
 //               {type: 'json', id, json, fatal} and then
 //               {type: 'rendered', id, table, yaml, json, fatal, ms}
 //               {type: 'input-error', id, error: {file, line, message}}
@@ -41,6 +42,8 @@ for (const path of ['connection_details.js', 'shim/cli.js', 'shim/io.js', 'shim/
   import(`./component/${path}`).catch(() => {}); // a failure shows through `modules`
 }
 const component = modules.then(([, { loadComponent }]) => loadComponent(compileCore));
+// Loaded: this worker needs nothing more from the network.
+component.then(() => self.postMessage({ type: 'ready' }), () => {});
 
 async function handle(message) {
   if (!message || message.type !== 'render') {

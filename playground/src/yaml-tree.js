@@ -239,8 +239,8 @@ export function scalarAt(tree, pos) {
   return null;
 }
 
-/** The marker a caller puts at the cursor to ask where it is (see `contextAt`). */
-export const CURSOR = 'zzcursorzz';
+/** The marker put at the cursor to ask where it is (see `contextAt`). */
+const CURSOR = 'zzcursorzz';
 
 /**
  * Where the cursor is, for completion: the text with the word under the

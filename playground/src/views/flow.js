@@ -136,7 +136,7 @@ function stack(nodes) {
 }
 
 /** The sentence a key node stands for: its state, why, where from, where to. */
-export function describeKey(key) {
+function describeKey(key) {
   const parts = [`${key.name}: ${key.state}${key.reason ? ` — ${key.reason}` : ''}.`];
   if (key.derived) parts.push(`Derived by a template${key.reads.length ? ` reading ${key.reads.join(', ')}` : ''}.`);
   else if (key.source) parts.push(`From ${key.source.replace(/^[a-z]+:/, '')}, ${key.how}.`);
@@ -197,7 +197,7 @@ export function renderFlow(container, model) {
   }
   for (const dest of layout.destinations) {
     const namespace = /^\S+ ([^/]*)\//.exec(dest.label)?.[1];
-    const detail = [dest.kind, namespace && `in ${namespace}`, dest.composed ? '' : 'not composed yet', dest.detail].filter(Boolean).join(' · ');
+    const detail = [dest.kind, namespace && `in ${namespace}`, dest.composed ? '' : 'not composed', dest.detail].filter(Boolean).join(' · ');
     svg.append(box(dest, destinationName(dest), detail, 'destination'));
   }
   const keyNodes = layout.keys.map((key) => keyBox(key));
@@ -211,8 +211,10 @@ export function renderFlow(container, model) {
     node.classList.add('active');
     tooltip.replaceChildren(...tooltipContent(key));
     tooltip.hidden = false;
+    // Beside the key, over the edges to the destinations; raised where it
+    // would run past the bottom of the diagram.
     tooltip.style.left = `${key.x + key.w + 8}px`;
-    tooltip.style.top = `${key.y + KEY_HEIGHT + 4}px`;
+    tooltip.style.top = `${Math.max(0, Math.min(key.y, layout.height - tooltip.offsetHeight))}px`;
     node.setAttribute('aria-describedby', 'flow-tip');
   };
   const hide = (node) => {

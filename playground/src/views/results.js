@@ -7,7 +7,7 @@ import { plural, severityName } from '../view.js';
 const SEVERITIES = ['FATAL', 'WARNING', 'NORMAL'];
 
 /** Results by severity name, in severity order: [[severity, results]]. */
-export function bySeverity(results) {
+function bySeverity(results) {
   return SEVERITIES.map((severity) => [severity, results.filter((result) => severityName(result.severity) === severity)]);
 }
 

@@ -15,7 +15,7 @@ const COLUMNS = [
 ];
 
 /** The rows of one object: each key with {key, state, bytes, detail}. */
-export function objectRows(object, explanation) {
+function objectRows(object, explanation) {
   const rows = new Map();
   for (const { key, bytes } of objectKeys(object)) rows.set(key, { key, state: explanation ? 'Present' : '', bytes, detail: '' });
   for (const account of explanation?.keys ?? []) {
@@ -43,7 +43,7 @@ function pushRows(push, secrets) {
   });
 }
 
-export function sortRows(rows, { column, direction }) {
+function sortRows(rows, { column, direction }) {
   const sign = direction === 'descending' ? -1 : 1;
   const rank = (row) => (STATES.includes(row.state) ? STATES.indexOf(row.state) : STATES.length);
   const byKey = (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
