@@ -10,7 +10,9 @@ pub struct Composite {
     pub name: Option<String>,
     /// `None` for a cluster-scoped XR.
     pub namespace: Option<String>,
-    /// Crossplane v2 XRs carry `spec.crossplane`; legacy XRs do not.
+    /// A Crossplane v2 XR: it carries `spec.crossplane`, or it is
+    /// namespaced, which only a v2 XR can be (its YAML in a test or a
+    /// `render` input may leave out the fields Crossplane would default).
     pub modern: bool,
     /// The XR's own `spec.writeConnectionSecretToRef`, when it has one.
     pub write_connection_secret_to_ref: Option<CompositeSecretRef>,
@@ -37,8 +39,8 @@ impl Composite {
             });
         Self {
             name: text(&["metadata", "name"]),
+            modern: namespace.is_some() || at(object, &["spec", "crossplane"]).is_some_and(Value::is_object),
             namespace,
-            modern: at(object, &["spec", "crossplane"]).is_some_and(Value::is_object),
             write_connection_secret_to_ref,
         }
     }
@@ -57,6 +59,12 @@ mod tests {
         assert!(!Composite::from_object(&legacy).modern);
         assert_eq!(Composite::from_object(&modern).namespace.as_deref(), Some("default"));
         assert_eq!(Composite::from_object(&legacy).namespace, None);
+    }
+
+    #[test]
+    fn a_namespaced_xr_is_modern_without_spec_crossplane() {
+        let namespaced = json!({"metadata": {"name": "x", "namespace": "team-a"}, "spec": {}});
+        assert!(Composite::from_object(&namespaced).modern);
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub enum Reason {
     /// A modern XR's `desired.composite.connectionDetails`, which Crossplane
     /// ignores (render only).
     ConnectionDetailsIgnored,
+    /// A claim names a connection Secret, but its legacy XR has none for
+    /// Crossplane to propagate (render only).
+    ClaimSecretNotPublished,
     /// Requirements still changed after Crossplane's last call (render only).
     RequirementsUnsettled,
     /// Required keys are missing.
@@ -74,6 +77,7 @@ impl Reason {
             Self::SecretKeyNotFound => "SecretKeyNotFound",
             Self::SettingNotApplied => "SettingNotApplied",
             Self::ConnectionDetailsIgnored => "ConnectionDetailsIgnored",
+            Self::ClaimSecretNotPublished => "ClaimSecretNotPublished",
             Self::RequirementsUnsettled => "RequirementsUnsettled",
             Self::WaitingForKeys => "WaitingForKeys",
             Self::Available => "Available",

@@ -56,7 +56,8 @@ pub struct ExistingSecrets {
 impl ExistingSecrets {
     /// Every Secret `input` references, each looked up once with `fetch`.
     /// A reference without a namespace takes the XR's; for a cluster-scoped
-    /// XR that is an input error, returned as field-path messages.
+    /// XR that is an input error, and so is another namespace than a
+    /// namespaced XR's own; both returned as field-path messages.
     pub fn fetch(
         input: &Input,
         composite_namespace: Option<Namespace>,
@@ -65,11 +66,16 @@ impl ExistingSecrets {
         let mut ids = BTreeSet::new();
         let mut errors = Vec::new();
         for (path, reference) in references(input) {
-            match reference.namespace.clone().or_else(|| composite_namespace.clone()) {
-                Some(namespace) => {
-                    ids.insert(SecretId { namespace, name: reference.name.clone() });
+            match (&reference.namespace, &composite_namespace) {
+                (Some(namespace), Some(own)) if namespace != own => errors.push(format!(
+                    "{path}.namespace: {namespace} is not the composite's namespace {own}; a namespaced composite \
+                     reads Secrets only in its own namespace, as it composes only there (Crossplane fetches \
+                     whatever a function asks for, so this function is the gate between tenants)"
+                )),
+                (Some(namespace), _) | (None, Some(namespace)) => {
+                    ids.insert(SecretId { namespace: namespace.clone(), name: reference.name.clone() });
                 }
-                None => errors
+                (None, None) => errors
                     .push(format!("{path}.namespace: is required, because the composite resource is cluster-scoped")),
             }
         }
@@ -180,12 +186,16 @@ mod tests {
     use serde_json::json;
 
     fn input() -> Input {
+        input_reading_shared_in("apps")
+    }
+
+    fn input_reading_shared_in(namespace: &str) -> Input {
         parse(&json!({
             "apiVersion": crate::input::API_VERSION, "kind": crate::input::KIND,
             "resources": [{"name": "server", "connectionDetails": [
                 {"name": "admin", "fromSecretKeyRef": {"name": "server-admin-pw", "key": "password"}},
                 {"name": "other", "fromSecretKeyRef": {"name": "server-admin-pw", "key": "user"}},
-                {"fromSecretKeyRef": {"name": "shared", "key": "token", "namespace": "platform"}},
+                {"fromSecretKeyRef": {"name": "shared", "key": "token", "namespace": namespace}},
             ]}],
         }))
         .unwrap()
@@ -195,7 +205,27 @@ mod tests {
     fn asks_for_each_secret_once_under_a_stable_key() {
         let existing = ExistingSecrets::fetch(&input(), Namespace::new("apps").ok(), &|_| Fetched::NotYet).unwrap();
         let keys: Vec<String> = existing.ids().map(SecretId::requirement_key).collect();
-        assert_eq!(keys, ["secret/apps/server-admin-pw", "secret/platform/shared"]);
+        assert_eq!(keys, ["secret/apps/server-admin-pw", "secret/apps/shared"]);
+    }
+
+    #[test]
+    fn a_namespaced_xr_reads_only_its_own_namespace_and_a_cluster_scoped_one_any() {
+        let errors =
+            ExistingSecrets::fetch(&input_reading_shared_in("kube-system"), Namespace::new("apps").ok(), &|_| {
+                Fetched::NotYet
+            })
+            .unwrap_err();
+        assert_eq!(
+            errors,
+            ["resources[0].connectionDetails[2].fromSecretKeyRef.namespace: kube-system is not the composite's \
+              namespace apps; a namespaced composite reads Secrets only in its own namespace, as it composes only \
+              there (Crossplane fetches whatever a function asks for, so this function is the gate between tenants)"]
+        );
+        let mut cluster_scoped = input_reading_shared_in("kube-system");
+        cluster_scoped.resources[0].connection_details.drain(..2);
+        let existing = ExistingSecrets::fetch(&cluster_scoped, None, &|_| Fetched::NotYet).unwrap();
+        let keys: Vec<String> = existing.ids().map(SecretId::requirement_key).collect();
+        assert_eq!(keys, ["secret/kube-system/shared"]);
     }
 
     #[test]
@@ -225,7 +255,7 @@ mod tests {
             messages,
             [
                 "Secret apps/server-admin-pw has no key \"user\", which resources[0].connectionDetails[1].fromSecretKeyRef reads",
-                "Secret platform/shared, which resources[0].connectionDetails[2].fromSecretKeyRef reads, does not exist; its keys stay pending until it does",
+                "Secret apps/shared, which resources[0].connectionDetails[2].fromSecretKeyRef reads, does not exist; its keys stay pending until it does",
             ]
         );
     }

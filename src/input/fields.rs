@@ -286,9 +286,30 @@ impl Reader {
         Some(ResourceEntry { name: name?.to_owned(), connection_details })
     }
 
+    /// Reads the source and the name independently, so that an entry with
+    /// neither reports both.
     fn connection_detail(&mut self, value: &Value, path: &Path) -> Option<ConnectionDetail> {
         let map = self.object(value, path, DETAIL_FIELDS)?;
-        let kind = self.detail_type(map, path)?;
+        let kind = self.detail_type(map, path);
+        let explicit_name = map.get("name").map(|value| self.name(value, &path.field("name"), KeyName::new));
+        if let (None, Some(kind)) = (&explicit_name, kind)
+            && kind.requires_name()
+        {
+            self.fail(&path.field("name"), format!("is required for type {}", kind.name()));
+        }
+        let source = self.detail_source(map, kind?, path)?;
+        let name = match explicit_name {
+            Some(name) => name?,
+            None => match &source {
+                Source::ConnectionSecretKey(key) => key.clone(),
+                Source::SecretKeyRef(reference) => reference.key.clone(),
+                Source::Value(_) | Source::FieldPath(_) => return None,
+            },
+        };
+        Some(ConnectionDetail { name, source })
+    }
+
+    fn detail_source(&mut self, map: &Map<String, Value>, kind: DetailType, path: &Path) -> Option<Source> {
         let field_path = path.field(kind.field());
         let Some(field_value) = map.get(kind.field()) else {
             self.fail(&field_path, format!("is required when type is {}", kind.name()));
@@ -313,16 +334,7 @@ impl Reader {
             }
             DetailType::FromSecretKeyRef => Source::SecretKeyRef(self.secret_key_ref(field_value, &field_path)?),
         };
-        let name = match (map.get("name"), &source) {
-            (Some(value), _) => self.name(value, &path.field("name"), KeyName::new)?,
-            (None, Source::ConnectionSecretKey(key)) => key.clone(),
-            (None, Source::SecretKeyRef(reference)) => reference.key.clone(),
-            (None, _) => {
-                self.fail(&path.field("name"), format!("is required for type {}", kind.name()));
-                return None;
-            }
-        };
-        Some(ConnectionDetail { name, source })
+        Some(source)
     }
 
     /// The explicit `type`, else the first source field present in the
@@ -508,6 +520,11 @@ impl DetailType {
             Self::FromFieldPath => "FromFieldPath",
             Self::FromSecretKeyRef => "FromSecretKeyRef",
         }
+    }
+
+    /// A value or a field path has no key name of its own to default to.
+    fn requires_name(self) -> bool {
+        matches!(self, Self::FromValue | Self::FromFieldPath)
     }
 
     /// The field that holds this type's source.

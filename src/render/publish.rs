@@ -76,7 +76,7 @@ pub fn publish(
         if !details.is_empty() {
             published.diagnostics.push(Diagnostic::warning(
                 Reason::ConnectionDetailsIgnored,
-                "the XR is a Crossplane v2 XR (it has spec.crossplane), for which Crossplane ignores \
+                "the XR is a Crossplane v2 XR (it is namespaced or has spec.crossplane), for which Crossplane ignores \
                  desired.composite.connectionDetails; use mode Secret or Auto to compose a Secret",
             ));
         }
@@ -112,12 +112,31 @@ fn publish_legacy(
             .to_owned();
         Some((namespace, name))
     };
-    let secrets = [Some(xr), claim].into_iter().flatten().filter_map(reference);
+    let Some(xr_secret) = reference(xr) else {
+        published.diagnostics.extend(claim.and_then(reference).map(|claim_secret| unpublished_claim_secret(&claim_secret)));
+        return;
+    };
+    let secrets = [Some(xr_secret), claim.and_then(reference)].into_iter().flatten();
     for (namespace, name) in secrets {
         let data = filtered.iter().map(|(key, value)| (*key, *value));
         published.objects.push(Object::secret(&namespace, &name, CONNECTION_SECRET_TYPE, data));
         published.legacy_secrets.push((namespace, name));
     }
+}
+
+/// Crossplane propagates a legacy XR's connection secret to its claim, so
+/// with no XR secret the claim's stays unwritten (its claim controller
+/// returns before reading anything); render says so instead of showing one.
+fn unpublished_claim_secret((namespace, name): &(String, String)) -> Diagnostic {
+    Diagnostic::warning(
+        Reason::ClaimSecretNotPublished,
+        format!(
+            "the claim's spec.writeConnectionSecretToRef names Secret {namespace}/{name}, but the XR has no \
+             connection secret (no spec.writeConnectionSecretToRef, and the Composition sets no \
+             writeConnectionSecretsToNamespace), so Crossplane writes no Secret for the claim; set \
+             writeConnectionSecretsToNamespace in the Composition"
+        ),
+    )
 }
 
 /// The XRD's `connectionSecretKeys`; empty allows every key.
