@@ -6,7 +6,10 @@
 //     shims of preview2-shim, copied beside it, by relative paths, since a
 //     Web Worker does not see a page's import map; and the worker compiles
 //     the core WebAssembly while the JavaScript loads);
-//   - copies the page (src/);
+//     both steps are skipped when the component is the one they last saw;
+//   - bundles the page's modules and CodeMirror into app.js with esbuild,
+//     the input CRD's schema (package/input/) compiled in, and copies the
+//     page and the worker's modules;
 //   - gathers every examples/<name>/ folder that has an xr.yaml into
 //     examples.json, so new examples appear without code changes.
 //
@@ -19,10 +22,13 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { build } from 'esbuild';
+
 import { INPUTS } from '../src/request.js';
+import { loadInputSchema } from './input-schema.mjs';
+import { measure, report } from './size.mjs';
 
 const MAIN_CORE_MODULE = 'connection_details.core.wasm';
-import { measure, report } from './size.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const playground = resolve(here, '..');
@@ -35,6 +41,9 @@ const DEFAULT_COMPONENT = join(COMPONENT_TARGET_DIR, 'wasm32-wasip2/component/co
 const component = resolve(process.env.COMPONENT_WASM || DEFAULT_COMPONENT);
 const examplesDir = resolve(process.env.EXAMPLES_DIR || join(repository, 'examples'));
 const DEFAULT_EXAMPLE = 'aws-iam';
+
+/** The modules the worker imports (src/worker.js), copied beside it. */
+const WORKER_MODULES = ['worker.js', 'request.js', 'component.js'];
 
 /** The browser shims the component's imports (wasi:cli, wasi:io, wasi:random) need. */
 const SHIMS = ['cli.js', 'io.js', 'random.js', 'common.js', 'environment.js', 'config.js'];
@@ -67,6 +76,45 @@ function buildSmallComponent() {
     );
   } catch {
     fail('building the component with cargo failed (see above); `rustup target add wasm32-wasip2` if the target is missing');
+  }
+}
+
+/**
+ * src/app.js and what it imports, minified into dist/app.js and its chunks;
+ * `virtual:input-schema` is the CRD's schema. Returns the chunks app.js
+ * imports statically, which the page preloads beside it.
+ */
+async function bundlePage() {
+  const schema = loadInputSchema();
+  const inputSchema = {
+    name: 'input-schema',
+    setup(plugin) {
+      plugin.onResolve({ filter: /^virtual:input-schema$/ }, () => ({ path: 'input-schema', namespace: 'input-schema' }));
+      plugin.onLoad({ filter: /.*/, namespace: 'input-schema' }, () => ({ contents: JSON.stringify(schema), loader: 'json' }));
+    },
+  };
+  try {
+    const result = await build({
+      entryPoints: [join(playground, 'src', 'app.js')],
+      outdir: dist,
+      // The editors (CodeMirror, most of the bytes) are a chunk of their own,
+      // which app.js loads after asking for the first render.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      bundle: true,
+      format: 'esm',
+      minify: true,
+      target: 'es2022',
+      legalComments: 'linked',
+      plugins: [inputSchema],
+      metafile: true,
+      absWorkingDir: playground, // the metafile's paths are relative to it
+      logLevel: 'warning',
+    });
+    const entry = Object.entries(result.metafile.outputs).find(([, output]) => output.entryPoint)[1];
+    return entry.imports.filter((imported) => imported.kind === 'import-statement').map((imported) => relative(dist, resolve(playground, imported.path)));
+  } catch (error) {
+    fail(`esbuild could not bundle the page (${error.message})`);
   }
 }
 
@@ -104,35 +152,44 @@ function optimize(input, output) {
   }
 }
 
-// 1. The component, optimised (kept beside the cargo builds, so what the
-// page runs can be inspected) and transpiled.
-const optimized = join(COMPONENT_TARGET_DIR, 'playground', 'connection_details.wasm');
-mkdirSync(dirname(optimized), { recursive: true });
-optimize(component, optimized);
-try {
-  execFileSync(
-    process.execPath,
-    [
-      jcoBin,
-      'transpile',
-      optimized,
-      '--name',
-      'connection_details',
-      '--minify',
-      '--instantiation',
-      'async',
-      '--quiet',
-      '-o',
-      join(dist, 'component'),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-} catch (error) {
-  fail(`jco transpile failed (${error.message})`);
+// 1. The component, optimised and transpiled into a cache beside the cargo
+// builds (so what the page runs can be inspected), which later builds reuse
+// while the component and the tools are the same.
+const cache = join(COMPONENT_TARGET_DIR, 'playground');
+const optimized = join(cache, 'connection_details.wasm');
+const transpiled = join(cache, 'transpiled');
+const stampPath = join(cache, 'stamp.json');
+const stamp = JSON.stringify({
+  component: createHash('sha256').update(readFileSync(component)).digest('hex'),
+  jco: JSON.parse(readFileSync(join(jcoDir, 'package.json'), 'utf8')).version,
+  features: RUSTC_FEATURES,
+});
+if (existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp && existsSync(join(transpiled, MAIN_CORE_MODULE))) {
+  console.log(`The component is unchanged since the last build: reusing ${relative(process.cwd(), cache)}/`);
+} else {
+  rmSync(cache, { recursive: true, force: true });
+  mkdirSync(cache, { recursive: true });
+  optimize(component, optimized);
+  transpile(optimized, transpiled);
+  writeFileSync(stampPath, stamp);
 }
-// Type declarations are of no use to the page (jco writes them regardless).
-rmSync(join(dist, 'component', 'interfaces'), { recursive: true, force: true });
-rmSync(join(dist, 'component', 'connection_details.d.ts'), { force: true });
+cpSync(transpiled, join(dist, 'component'), { recursive: true });
+
+function transpile(input, output) {
+  try {
+    execFileSync(
+      process.execPath,
+      [jcoBin, 'transpile', input, '--name', 'connection_details', '--minify', '--instantiation', 'async', '--quiet', '-o', output],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+  } catch (error) {
+    fail(`jco transpile failed (${error.message})`);
+  }
+  // Type declarations are of no use to the page (jco writes them regardless).
+  rmSync(join(output, 'interfaces'), { recursive: true, force: true });
+  rmSync(join(output, 'connection_details.d.ts'), { force: true });
+}
+
 const generated = readFileSync(join(dist, 'component', 'connection_details.js'), 'utf8');
 const wanted = new Set([...generated.matchAll(/\[`(wasi:[a-z-]+\/[a-z-]+)`\]/g)].map((m) => m[1]));
 const granted = new Set(['cli', 'io', 'random']);
@@ -148,12 +205,18 @@ for (const shim of SHIMS) {
   copyFileSync(join(shimDir, shim), join(dist, 'component', 'shim', shim));
 }
 
-// 2. The page. Its boot script compiles the core modules jco wrote; the
-// Content-Security-Policy allows that one inline script by its hash.
-cpSync(join(playground, 'src'), dist, { recursive: true });
+// 2. The page: app.js bundles the page's modules, CodeMirror and the input
+// schema; the worker's modules are copied as they are (the worker imports
+// them, and the transpiled component, by relative paths). The boot script
+// compiles the core modules jco wrote; the Content-Security-Policy allows
+// that one inline script by its hash.
+for (const file of ['index.html', 'style.css', ...WORKER_MODULES]) copyFileSync(join(playground, 'src', file), join(dist, file));
+const pageChunks = await bundlePage();
 const coreModules = readdirSync(join(dist, 'component')).filter((name) => name.endsWith('.wasm')).sort();
 const indexPath = join(dist, 'index.html');
-let index = readFileSync(indexPath, 'utf8').replace('__CORE_MODULES__', JSON.stringify(coreModules));
+let index = readFileSync(indexPath, 'utf8')
+  .replace('__CORE_MODULES__', JSON.stringify(coreModules))
+  .replace('__MODULE_PRELOADS__', pageChunks.map((chunk) => `<link rel="modulepreload" href="${chunk}">`).join('\n  '));
 const scripts = [...index.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
 if (scripts.length !== 1) fail(`index.html should have exactly one inline script, not ${scripts.length}`);
 const scriptHash = `'sha256-${createHash('sha256').update(scripts[0]).digest('base64')}'`;

@@ -1,24 +1,31 @@
-// The playground page: editors in, the component's render out. The
-// component runs in a module Web Worker (worker.js); this file never logs
-// and never sends inputs or outputs anywhere.
+// The playground page: editors in, the component's render out. Wires the
+// modules together: editors.js (CodeMirror, with completion.js for the
+// input's schema), lint.js (diagnostics from the component's errors), the
+// views, and share.js. The inputs' texts live here; the editors, loaded
+// after the first render is asked for, show and change them. The component
+// runs only in the worker (worker.js, driven by worker-client.js); this
+// file never logs and never sends inputs or outputs anywhere.
 
+import INPUT_SCHEMA from 'virtual:input-schema';
+
+import { element } from './dom.js';
+import { flowModel } from './flow-model.js';
+import { compositionRoot, declaredKeys, derivedKeys, functionStep, templateReads } from './function-input.js';
+import { diagnose } from './lint.js';
 import { INPUTS } from './request.js';
 import { decodeShare, encodeShare } from './share.js';
-import {
-  classify,
-  displayValue,
-  maskSecretValues,
-  namespacedName,
-  objectKeys,
-  plural,
-  severityName,
-} from './view.js';
+import { classify, maskSecretValues, plural } from './view.js';
+import { renderFlow } from './views/flow.js';
+import { renderResults, renderSummary } from './views/results.js';
+import { renderSecrets } from './views/secrets.js';
+import { renderTables } from './views/table.js';
+import { ComponentWorker } from './worker-client.js';
+import { parser } from './yaml-tree.js';
 
 const DEFAULT_TIMEOUT_MS = 5000;
-/** Downloading and compiling the component is not a runaway render. */
-const LOAD_TIMEOUT_MS = 60000;
 const DEBOUNCE_MS = 300;
 const DEFAULT_EXAMPLE = 'aws-iam';
+const INPUT_FIELDS = Object.keys(INPUT_SCHEMA.schema.properties ?? {});
 
 const params = new URLSearchParams(location.search);
 // Test hooks: ?renderTimeoutMs=N lowers the render time limit; ?test exposes
@@ -27,7 +34,6 @@ const timeoutMs = positiveInteger(params.get('renderTimeoutMs')) ?? DEFAULT_TIME
 const testMode = params.has('test');
 
 const $ = (id) => document.getElementById(id);
-const editors = Object.fromEntries(INPUTS.map((input) => [input.id, $(`input-${input.id}`)]));
 const functionNameInput = $('input-function-name');
 const exampleSelect = $('example');
 const output = $('output');
@@ -35,118 +41,75 @@ const statusLine = $('status');
 const problemBox = $('problem');
 
 // ---------------------------------------------------------------------------
-// The worker that runs the component.
+// State.
 
-class ComponentWorker {
-  constructor({ onResult, onTable }) {
-    this.onResult = onResult;
-    this.onTable = onTable;
-    this.sequence = 0;
-    this.current = null; // {id, job, timer}
-    this.queued = null;
-    this.restarts = 0;
-    this.spawn();
-  }
+let examples = [];
+let lastRender = null; // {job, classified, keys}: the last successful render, kept while an error shows
+let debounceTimer = null;
+let firstOutputShown = false;
 
-  spawn() {
-    // The first worker, and the compiled core WebAssembly every worker
-    // instantiates, come from the boot script in index.html.
-    const boot = window.playgroundBoot;
-    window.playgroundBoot = undefined;
-    if (boot) this.cores = boot.cores;
-    const worker = boot?.worker ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'render' });
-    worker.onmessage = (event) => this.receive(worker, event.data);
-    worker.onerror = (event) => {
-      event.preventDefault();
-      if (worker !== this.worker) return;
-      this.worker = null;
-      worker.terminate();
-      this.finish({ type: 'load-error', message: event.message || 'the worker script could not be loaded' });
-    };
-    this.worker = worker;
-    // Without compiled modules (their download failed), the worker tries itself.
-    Promise.resolve(this.cores ?? {}).then(
-      (cores) => worker.postMessage({ type: 'init', cores }),
-      () => worker.postMessage({ type: 'init', cores: {} }),
-    );
-    if (boot?.error) {
-      queueMicrotask(() => worker.onerror({ message: boot.error, preventDefault() {} }));
-    }
-  }
+const worker = new ComponentWorker({ onResult: showResult, onJson: showViews, timeoutMs });
 
-  /** Renders `job`, or, while a render runs, keeps it as the next one. */
-  submit(job) {
-    if (this.current) {
-      this.queued = job;
-    } else {
-      this.start(job);
-    }
-  }
+// ---------------------------------------------------------------------------
+// The inputs and their editors.
 
-  start(job) {
-    if (!this.worker) this.spawn();
-    const id = ++this.sequence;
-    this.current = { id, job, timer: setTimeout(() => this.expire('load'), LOAD_TIMEOUT_MS) };
-    const message = { type: 'render', id, inputs: job.inputs, functionName: job.functionName };
-    if (job.busyMs) message.busyMs = job.busyMs;
-    if (job.trap) message.trap = true;
-    this.worker.postMessage(message);
-  }
+const texts = Object.fromEntries(INPUTS.map((input) => [input.id, '']));
+/** What the editors show besides the texts, kept for editors that load later. */
+const marks = { diagnostics: null, invalid: new Set() };
+let editors = null;
 
-  receive(worker, message) {
-    if (worker !== this.worker || !this.current || message.id !== this.current.id) return;
-    if (message.type === 'table') {
-      if (!this.queued) this.onTable(message.table);
-      return;
-    }
-    clearTimeout(this.current.timer);
-    if (message.type === 'started') {
-      this.current.timer = setTimeout(() => this.expire('render'), timeoutMs);
-      return;
-    }
-    // After a trap the instance is unusable; after a failed load, a fresh
-    // worker tries again at the next render.
-    if (message.type === 'trap' || message.type === 'load-error') this.replace();
-    this.finish(message);
-  }
+/**
+ * Loads the editors (CodeMirror is most of the page's script) once the first
+ * render has answered: parsing and building them would hold the main thread
+ * while the first output waits for it.
+ */
+let editorsLoaded = null;
+function loadEditors() {
+  editorsLoaded ??= import('./editors.js').then(createEditors, (error) => showProblem('The editors could not be loaded', error.message));
+  return editorsLoaded;
+}
 
-  expire(phase) {
-    this.replace();
-    this.finish({ type: 'timeout', phase, ms: phase === 'load' ? LOAD_TIMEOUT_MS : timeoutMs });
-  }
+function createEditors({ InputEditors }) {
+  editors = new InputEditors({
+    inputs: INPUTS,
+    texts,
+    onChange: (id, text) => {
+      texts[id] = text;
+      updateLineCount(id);
+      scheduleRender();
+    },
+    onSubmit: () => requestRender(),
+    assistance: () => ({ schema: INPUT_SCHEMA, functionName: functionNameInput.value.trim(), keys: keyChoices() }),
+  });
+  if (marks.diagnostics) showAllDiagnostics(marks.diagnostics.byInput, marks.diagnostics.job);
+  for (const id of marks.invalid) editors.setInvalid(id, true);
+  $('inputs').dataset.editors = 'ready';
+}
 
-  /** Ends the worker, whatever it is doing, and starts a fresh one. */
-  replace() {
-    if (this.worker) this.worker.terminate();
-    this.worker = null;
-    this.restarts += 1;
-    this.spawn();
-  }
+for (const input of INPUTS) {
+  // A click on the name focuses the editor, as a label does for a field.
+  $(`label-${input.id}`).addEventListener('click', () => editors?.focus(input.id));
+}
 
-  finish(result) {
-    const current = this.current;
-    this.current = null;
-    if (current) clearTimeout(current.timer);
-    const next = this.queued;
-    this.queued = null;
-    if (current) this.onResult(current.job, result, { superseded: Boolean(next) });
-    if (next) this.start(next);
+function currentInputs() {
+  return { ...texts };
+}
+
+/** Key names the Composition's completion offers: what the last render accounted for, and what the input declares now. */
+function keyChoices() {
+  const choices = new Map();
+  for (const key of lastRender?.keys ?? []) {
+    choices.set(key.name, `${key.state}${key.bytes !== null && key.bytes !== undefined ? `, ${plural(key.bytes, 'byte')}` : ''}`);
   }
+  const text = texts.composition;
+  const root = compositionRoot(parser.parse(text), text);
+  const step = root && functionStep(root, text, functionNameInput.value.trim());
+  for (const name of declaredKeys(root, text, step)) if (!choices.has(name)) choices.set(name, 'declared');
+  return [...choices].map(([name, detail]) => ({ name, detail })).sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 // ---------------------------------------------------------------------------
-// State and rendering.
-
-let examples = [];
-let lastRender = null; // the last successful render, kept while an error shows
-let debounceTimer = null;
-let firstTableShown = false;
-
-const worker = new ComponentWorker({ onResult: showResult, onTable: showTable });
-
-function currentInputs() {
-  return Object.fromEntries(INPUTS.map((input) => [input.id, editors[input.id].value]));
-}
+// Rendering.
 
 function requestRender(extra = {}) {
   clearTimeout(debounceTimer);
@@ -170,10 +133,10 @@ function showResult(job, result, { superseded }) {
   clearFieldErrors();
   switch (result.type) {
     case 'rendered':
-      showRendered(result);
+      showRendered(job, result);
       break;
     case 'input-error':
-      showInputError(result.error);
+      showInputError(job, result.error);
       break;
     case 'timeout':
       showProblem(
@@ -197,47 +160,65 @@ function showResult(job, result, { superseded }) {
   }
   output.dataset.renders = String(Number(output.dataset.renders) + 1);
   output.dataset.result = result.type;
+  loadEditors();
 }
 
-/** The table of a render whose other outputs are still on their way. */
-function showTable(table) {
-  $('table-output').textContent = table;
-  noteFirstTable();
+/** The views that come from the JSON output, as soon as it is there. */
+function showViews(job, { json, fatal }) {
+  let classified;
+  try {
+    classified = classify(json);
+  } catch {
+    showProblem('Unexpected output', 'The component returned JSON the page cannot read.');
+    return false;
+  }
+  const flow = flowModel(classified, { reads: derivedReads(job.inputs.composition, job.functionName) });
+  lastRender = { job, classified, keys: flow.keys };
+  hideProblem();
+  output.classList.remove('stale');
+  renderTables($('table-objects'), classified);
+  renderFlow($('flow-output'), flow);
+  renderSummary($('summary'), classified, fatal);
+  renderResults($('results-output'), classified);
+  renderSecrets($('secrets-output'), classified);
+  $('count-results').textContent = String(classified.results.length + classified.conditions.length);
+  $('count-secrets').textContent = String(classified.objects.length);
+  showAllDiagnostics(diagnose({ texts: job.inputs, functionName: job.functionName, results: classified.results, fields: INPUT_FIELDS }), job);
+  noteFirstOutput();
+  return true;
 }
 
-function noteFirstTable() {
-  if (!firstTableShown) {
-    firstTableShown = true;
-    // From navigation start to the frame that paints the first table, for
+function showRendered(job, result) {
+  if (lastRender?.job !== job && !showViews(job, result)) return;
+  $('table-output').textContent = result.table;
+  $('yaml-output').textContent = maskSecretValues(result.yaml, lastRender.classified.documents);
+  statusLine.textContent = `Rendered in ${Math.max(1, Math.round(result.ms))} ms${result.fatal ? ' — with a FATAL result' : ''}.`;
+}
+
+/** Each derived key's template, read from the Composition, to the keys it reads. */
+function derivedReads(text, functionName) {
+  const tree = parser.parse(text ?? '');
+  const root = compositionRoot(tree, text ?? '');
+  const step = root && functionStep(root, text, functionName);
+  if (!step) return new Map();
+  const declared = declaredKeys(root, text, step);
+  return new Map(derivedKeys(root, text, step).map(({ name, template }) => [name, templateReads(template, declared)]));
+}
+
+function noteFirstOutput() {
+  if (!firstOutputShown) {
+    firstOutputShown = true;
+    // From navigation start to the frame that paints the first output, for
     // the load test.
-    const tableSetMs = performance.now();
+    const outputSetMs = performance.now();
     requestAnimationFrame(() => {
-      window.playgroundMetrics = { tableSetMs, firstRenderMs: performance.now() };
+      window.playgroundMetrics = { outputSetMs, firstRenderMs: performance.now() };
+      loadEditors();
     });
   }
 }
 
-function showRendered(result) {
-  let classified;
-  try {
-    classified = classify(result.json);
-  } catch {
-    showProblem('Unexpected output', 'The component returned JSON the page cannot read.');
-    return;
-  }
-  lastRender = { classified };
-  hideProblem();
-  output.classList.remove('stale');
-  $('table-output').textContent = result.table;
-  $('yaml-output').textContent = maskSecretValues(result.yaml, classified.documents);
-  renderSummary(classified, result.fatal);
-  renderResults(classified);
-  renderSecrets(classified);
-  statusLine.textContent = `Rendered in ${Math.max(1, Math.round(result.ms))} ms${result.fatal ? ' — with a FATAL result' : ''}.`;
-  noteFirstTable();
-}
-
-function showInputError(error) {
+function showInputError(job, error) {
   const input = INPUTS.find((candidate) => candidate.label === error.file);
   const where = [error.file, error.line ? `line ${error.line}` : null].filter(Boolean).join(', ');
   const title = where ? `Input error in ${where}` : 'Input error';
@@ -246,10 +227,21 @@ function showInputError(error) {
     const field = $(`error-${input.id}`);
     field.textContent = error.line ? `Line ${error.line}: ${error.message}` : error.message;
     field.hidden = false;
-    editors[input.id].setAttribute('aria-invalid', 'true');
+    marks.invalid.add(input.id);
+    editors?.setInvalid(input.id, true);
   }
+  showAllDiagnostics(diagnose({ texts: job.inputs, inputError: error, fields: INPUT_FIELDS }), job);
   if (lastRender) output.classList.add('stale');
   statusLine.textContent = 'Not rendered: an input is unusable.';
+}
+
+/** The diagnostics of a render, unless an input changed since it was asked for (they would be out of place). */
+function showAllDiagnostics(byInput, job) {
+  marks.diagnostics = { byInput, job };
+  if (!editors) return;
+  for (const input of INPUTS) {
+    editors.setDiagnostics(input.id, texts[input.id] === job.inputs[input.id] ? byInput[input.id] : []);
+  }
 }
 
 function showProblem(title, message, jump, quoted = false) {
@@ -259,7 +251,7 @@ function showProblem(title, message, jump, quoted = false) {
   problemBox.append(heading, text);
   if (jump) {
     const button = element('button', { type: 'button', className: 'link' }, jump.line ? `Go to line ${jump.line}` : `Go to ${jump.input.label}`);
-    button.addEventListener('click', () => goToLine(editors[jump.input.id], jump.line));
+    button.addEventListener('click', () => loadEditors().then(() => editors.goToLine(jump.input.id, jump.line)));
     problemBox.append(button);
   }
   if (lastRender) {
@@ -278,183 +270,13 @@ function clearFieldErrors() {
     const field = $(`error-${input.id}`);
     field.hidden = true;
     field.textContent = '';
-    editors[input.id].removeAttribute('aria-invalid');
+    editors?.setInvalid(input.id, false);
   }
-}
-
-function goToLine(textarea, line) {
-  const lines = textarea.value.split('\n');
-  const index = Math.min(Math.max((line ?? 1) - 1, 0), lines.length - 1);
-  const start = lines.slice(0, index).reduce((sum, text) => sum + text.length + 1, 0);
-  textarea.focus();
-  textarea.setSelectionRange(start, start + lines[index].length);
-  const lineHeight = parseFloat(getComputedStyle(textarea).lineHeight) || 18;
-  textarea.scrollTop = Math.max(0, (index - 2) * lineHeight);
-  textarea.scrollIntoView({ block: 'nearest' });
+  marks.invalid.clear();
 }
 
 // ---------------------------------------------------------------------------
-// Views.
-
-function renderSummary({ objects, results, conditions }, fatal) {
-  const summary = $('summary');
-  summary.replaceChildren();
-  const secrets = objects.filter((o) => o.kind === 'Secret').length;
-  const configMaps = objects.filter((o) => o.kind === 'ConfigMap').length;
-  summary.append(chip(plural(secrets, 'Secret'), 'neutral'));
-  if (configMaps) summary.append(chip(plural(configMaps, 'ConfigMap'), 'neutral'));
-  const counts = {};
-  for (const result of results) {
-    const severity = severityName(result.severity);
-    counts[severity] = (counts[severity] ?? 0) + 1;
-  }
-  for (const severity of ['FATAL', 'WARNING', 'NORMAL']) {
-    if (counts[severity]) summary.append(chip(plural(counts[severity], severity.toLowerCase()), severity.toLowerCase()));
-  }
-  for (const condition of conditions) {
-    summary.append(chip(`${condition.type}: ${condition.status}`, conditionTone(condition.status)));
-  }
-  if (fatal && !counts.FATAL) summary.append(chip('fatal', 'fatal'));
-  $('count-results').textContent = String(results.length + conditions.length);
-  $('count-secrets').textContent = String(objects.length);
-}
-
-function conditionTone(status) {
-  return status === 'True' ? 'ok' : status === 'False' ? 'fatal' : 'neutral';
-}
-
-function renderResults({ results, conditions, readiness }) {
-  const container = $('results-output');
-  container.replaceChildren();
-
-  container.append(...listSection('Results', 'No results.', results, (result) => {
-    const severity = severityName(result.severity).toLowerCase();
-    const meta = [result.reason && `reason ${result.reason}`, result.step && `step ${result.step}`].filter(Boolean);
-    return {
-      className: `result ${severity}`,
-      tone: severity,
-      badge: severityName(result.severity),
-      message: result.message ?? '',
-      meta: meta.join(' · '),
-    };
-  }));
-
-  container.append(...listSection('Conditions', 'No conditions.', conditions, (condition) => {
-    const tone = conditionTone(condition.status);
-    return {
-      className: `result condition ${tone}`,
-      tone,
-      badge: condition.status === 'True' ? 'Ready' : condition.status === 'False' ? 'Not ready' : condition.status,
-      message: `${condition.type} is ${condition.status}: ${condition.message ?? ''}`,
-      meta: condition.reason ? `reason ${condition.reason}` : '',
-    };
-  }));
-
-  if (readiness) {
-    container.append(element('h3', {}, 'Readiness'));
-    const table = element('table', { className: 'readiness' });
-    table.append(tableRow('th', ['Resource', 'Ready, as set by the pipeline']));
-    table.append(tableRow('td', ['composite resource', readiness.composite ?? 'Unspecified']));
-    for (const [name, ready] of Object.entries(readiness.composedResources ?? {})) {
-      table.append(tableRow('td', [name, ready]));
-    }
-    container.append(table);
-    if (readiness.ttl) container.append(element('p', { className: 'meta' }, `Crossplane calls again within ${readiness.ttl}.`));
-  }
-}
-
-/** A heading and a list of badged entries (or a line saying there are none); `describe` gives each entry's parts. */
-function listSection(title, empty, entries, describe) {
-  const heading = element('h3', {}, title);
-  if (entries.length === 0) return [heading, element('p', { className: 'empty' }, empty)];
-  const list = element('ul', { className: 'results' });
-  for (const entry of entries) {
-    const { className, tone, badge, message, meta } = describe(entry);
-    const item = element('li', { className });
-    item.append(element('span', { className: `badge ${tone}` }, badge));
-    const body = element('div', { className: 'result-body' });
-    body.append(element('p', { className: 'result-message' }, message));
-    if (meta) body.append(element('p', { className: 'meta' }, meta));
-    item.append(body);
-    list.append(item);
-  }
-  return [heading, list];
-}
-
-function tableRow(cell, values) {
-  const row = element('tr');
-  for (const value of values) {
-    const td = element(cell, cell === 'th' ? { scope: 'col' } : {}, value);
-    if (cell === 'td' && /^(True|False)$/.test(value)) td.className = value === 'True' ? 'ok-text' : 'fatal-text';
-    row.append(td);
-  }
-  return row;
-}
-
-function renderSecrets({ objects }) {
-  const container = $('secrets-output');
-  container.replaceChildren();
-  if (objects.length === 0) {
-    container.append(element('p', { className: 'empty' }, 'This render produces no Secrets or ConfigMaps.'));
-    return;
-  }
-  for (const object of objects) {
-    const name = namespacedName(object);
-    const card = element('article', { className: 'object', 'aria-label': `${object.kind} ${name}` });
-    const head = element('header', { className: 'object-head' });
-    head.append(element('span', { className: 'kind' }, object.kind ?? 'Object'), element('h3', {}, name));
-    if (object.type) head.append(element('span', { className: 'type' }, object.type));
-    const keys = objectKeys(object);
-    head.append(element('span', { className: 'key-count' }, plural(keys.length, 'key')));
-    card.append(head);
-    if (keys.length === 0) {
-      card.append(element('p', { className: 'empty' }, 'No data.'));
-    } else {
-      const list = element('ul', { className: 'keys' });
-      for (const entry of keys) list.append(keyRow(object, name, entry));
-      card.append(list);
-    }
-    container.append(card);
-  }
-}
-
-function keyRow(object, name, entry) {
-  const row = element('li', { className: 'key' });
-  row.append(
-    element('code', { className: 'key-name' }, entry.key),
-    element('span', { className: 'bytes' }, plural(entry.bytes, 'byte')),
-  );
-  const value = element('code', { className: 'value', hidden: true });
-  const button = element(
-    'button',
-    { type: 'button', className: 'reveal', 'aria-expanded': 'false', 'aria-label': `Reveal ${entry.key} of ${object.kind} ${name}` },
-    'Reveal',
-  );
-  button.addEventListener('click', () => {
-    const showing = button.getAttribute('aria-expanded') === 'true';
-    if (showing) {
-      value.textContent = '';
-      value.hidden = true;
-      button.textContent = 'Reveal';
-      button.setAttribute('aria-expanded', 'false');
-      button.setAttribute('aria-label', `Reveal ${entry.key} of ${object.kind} ${name}`);
-    } else {
-      const shown = displayValue(entry.value());
-      value.textContent = shown.text;
-      value.classList.toggle('binary', shown.binary);
-      value.title = shown.binary ? 'Not UTF-8: shown as hex bytes' : '';
-      value.hidden = false;
-      button.textContent = 'Hide';
-      button.setAttribute('aria-expanded', 'true');
-      button.setAttribute('aria-label', `Hide ${entry.key} of ${object.kind} ${name}`);
-    }
-  });
-  row.append(button, value);
-  return row;
-}
-
-// ---------------------------------------------------------------------------
-// Tabs.
+// Tabs and the Table view's text.
 
 const tabs = Array.from(document.querySelectorAll('[role="tab"]'));
 
@@ -480,12 +302,31 @@ for (const tab of tabs) {
   });
 }
 
+$('toggle-table-text').addEventListener('click', (event) => {
+  const button = event.currentTarget;
+  const showing = button.getAttribute('aria-expanded') === 'true';
+  button.setAttribute('aria-expanded', String(!showing));
+  button.textContent = showing ? 'Show as text' : 'Show as tables';
+  $('table-output').hidden = showing;
+  $('table-objects').hidden = !showing;
+});
+
+$('copy-table').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText($('table-output').textContent);
+    $('copy-status').textContent = 'Copied the render -o table text.';
+  } catch {
+    $('copy-status').textContent = 'The browser did not allow copying; use Show as text.';
+  }
+});
+
 // ---------------------------------------------------------------------------
 // Examples, editing, sharing.
 
 function setInputs(inputs, functionName = '') {
   for (const input of INPUTS) {
-    editors[input.id].value = inputs[input.id] ?? '';
+    texts[input.id] = inputs[input.id] ?? '';
+    editors?.setText(input.id, texts[input.id]);
     updateLineCount(input.id);
   }
   functionNameInput.value = functionName;
@@ -501,25 +342,12 @@ function loadExample(name) {
 }
 
 function updateLineCount(id) {
-  const text = editors[id].value;
-  const label = $(`lines-${id}`);
+  const text = texts[id];
   const blank = text.trim() === '';
-  label.textContent = blank ? 'not given' : plural(text.replace(/\n$/, '').split('\n').length, 'line');
+  $(`lines-${id}`).textContent = blank ? 'not given' : plural(text.replace(/\n$/, '').split('\n').length, 'line');
   $(`editor-${id}`).classList.toggle('blank', blank);
 }
 
-for (const input of INPUTS) {
-  editors[input.id].addEventListener('input', () => {
-    updateLineCount(input.id);
-    scheduleRender();
-  });
-  editors[input.id].addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      requestRender();
-    }
-  });
-}
 functionNameInput.addEventListener('input', scheduleRender);
 exampleSelect.addEventListener('change', () => {
   if (exampleSelect.value) loadExample(exampleSelect.value);
@@ -530,11 +358,10 @@ $('share').addEventListener('click', async () => {
   const link = $('share-link');
   const shareStatus = $('share-status');
   try {
-    const fragment = await encodeShare({
-      inputs: currentInputs(),
-      functionName: functionNameInput.value.trim(),
-      example: exampleSelect.value,
-    });
+    const { fragment, redacted } = await encodeShare(
+      { inputs: currentInputs(), functionName: functionNameInput.value.trim(), example: exampleSelect.value },
+      { withSecretValues: $('share-secrets').checked },
+    );
     const url = `${location.origin}${location.pathname}${fragment}`;
     history.replaceState(null, '', url);
     link.href = url;
@@ -546,9 +373,10 @@ $('share').addEventListener('click', async () => {
     } catch {
       // No clipboard permission: the link is there to copy by hand.
     }
-    shareStatus.textContent = copied
-      ? `Link copied (${url.length.toLocaleString('en')} characters). The inputs are in its #fragment, which is never sent to a server.`
-      : `Share link ready (${url.length.toLocaleString('en')} characters). The inputs are in its #fragment, which is never sent to a server.`;
+    const what = redacted
+      ? `Secret values are placeholders of the same sizes (${plural(redacted.values, 'value')} in ${plural(redacted.secrets, 'Secret')}${redacted.withheld ? `; ${plural(redacted.withheld, 'unreadable document')} left out` : ''}).`
+      : 'It includes the Secret values: anyone with the link can read them.';
+    shareStatus.textContent = `${copied ? 'Link copied' : 'Share link ready'} (${url.length.toLocaleString('en')} characters). ${what}`;
   } catch (error) {
     shareStatus.textContent = `Could not make a share link: ${error.message}`;
   }
@@ -574,6 +402,9 @@ async function restoreFromHash() {
     if (!state) return false;
     setInputs(state.inputs, state.functionName);
     exampleSelect.value = examples.some((example) => example.name === state.example) ? state.example : '';
+    $('share-status').textContent = state.redacted
+      ? 'Opened from a share link. Its Secret values are placeholders of the same sizes.'
+      : 'Opened from a share link.';
     return true;
   } catch (error) {
     showProblem('This share link cannot be read', error.message);
@@ -601,7 +432,6 @@ async function start() {
     $('component-info').textContent = `Component connection_details.wasm · ${(bytes / 1048576).toFixed(2)} MiB · sha256 ${sha256.slice(0, 12)}`;
   }
   if (await restoreFromHash()) {
-    $('share-status').textContent = 'Opened from a share link.';
     requestRender();
     return;
   }
@@ -613,8 +443,17 @@ async function start() {
   } else {
     for (const input of INPUTS) updateLineCount(input.id);
     statusLine.textContent = 'Paste an XR and a Composition to render.';
+    loadEditors();
   }
 }
+
+// What the inputs hold, by label, for the browser tests (the editors keep
+// their text in CodeMirror's state, not in a form field).
+const idOf = (label) => INPUTS.find((input) => input.label === label).id;
+window.playground = {
+  text: (label) => texts[idOf(label)],
+  selection: (label) => editors?.selection(idOf(label)),
+};
 
 if (testMode) {
   window.playgroundTest = {
@@ -627,6 +466,7 @@ if (testMode) {
       requestRender({ trap: true });
     },
     restarts: () => worker.restarts,
+    spareReady: () => worker.spareReady(),
     timeoutMs,
   };
 }
@@ -635,21 +475,6 @@ start();
 
 // ---------------------------------------------------------------------------
 // Helpers.
-
-function element(tag, attributes = {}, text) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === 'className') node.className = value;
-    else if (name === 'hidden') node.hidden = Boolean(value);
-    else node.setAttribute(name, value);
-  }
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function chip(text, tone) {
-  return element('span', { className: `chip ${tone}` }, text);
-}
 
 function seconds(ms) {
   return `${Number((ms / 1000).toFixed(2))} s`;

@@ -1,19 +1,39 @@
 // Share links: the inputs, compressed with the browser's own deflate-raw
 // and written in base64url into the URL fragment, which browsers never send
-// to a server.
+// to a server. Unless asked to keep them, every Secret's values are
+// replaced by placeholders of the same sizes first (redact.js): a link is
+// pasted into chats and tickets, and anyone who has it can read it.
+
+import { redactSecretValues } from './redact.js';
 
 const PREFIX = 's=';
 const VERSION = 1;
 
-/** `#s=...` for the given state ({inputs, functionName, example}). */
-export async function encodeShare(state) {
-  const inputs = Object.fromEntries(Object.entries(state.inputs).filter(([, text]) => text !== ''));
+/**
+ * The share link's fragment for the given state ({inputs, functionName,
+ * example}): {fragment, redacted: {values, secrets, withheld}} where
+ * `redacted` is null when `withSecretValues` kept the values.
+ */
+export async function encodeShare(state, { withSecretValues = false } = {}) {
+  const given = Object.entries(state.inputs).filter(([, text]) => text !== '');
+  const redacted = withSecretValues ? null : { values: 0, secrets: 0, withheld: 0 };
+  const inputs = {};
+  for (const [id, text] of given) {
+    if (!redacted) {
+      inputs[id] = text;
+      continue;
+    }
+    const result = redactSecretValues(text);
+    inputs[id] = result.text;
+    for (const count of ['values', 'secrets', 'withheld']) redacted[count] += result[count];
+  }
   const payload = { v: VERSION, i: inputs };
   if (state.functionName) payload.f = state.functionName;
   if (state.example) payload.e = state.example;
+  if (redacted) payload.r = 1;
   const bytes = new TextEncoder().encode(JSON.stringify(payload));
   const compressed = await transform(bytes, new CompressionStream('deflate-raw'));
-  return `#${PREFIX}${toBase64Url(compressed)}`;
+  return { fragment: `#${PREFIX}${toBase64Url(compressed)}`, redacted };
 }
 
 /** The state a fragment holds, or undefined when it is no share link. */
@@ -36,6 +56,7 @@ export async function decodeShare(hash) {
     inputs,
     functionName: typeof payload.f === 'string' ? payload.f : '',
     example: typeof payload.e === 'string' ? payload.e : '',
+    redacted: payload.r === 1,
   };
 }
 

@@ -6,8 +6,9 @@
 //               {type: 'render', id, inputs, functionName, busyMs?, trap?}
 //               (busyMs and trap are test hooks the page sends only when
 //               opened with ?test)
-// Messages out: {type: 'started', id}, then one of
-//               {type: 'table', id, table} and then
+// Messages out: {type: 'ready'} once the component is instantiated;
+//               for each render {type: 'started', id}, then one of
+//               {type: 'json', id, json, fatal} and then
 //               {type: 'rendered', id, table, yaml, json, fatal, ms}
 //               {type: 'input-error', id, error: {file, line, message}}
 //               {type: 'trap', id, message}
@@ -41,6 +42,8 @@ for (const path of ['connection_details.js', 'shim/cli.js', 'shim/io.js', 'shim/
   import(`./component/${path}`).catch(() => {}); // a failure shows through `modules`
 }
 const component = modules.then(([, { loadComponent }]) => loadComponent(compileCore));
+// Loaded: this worker needs nothing more from the network.
+component.then(() => self.postMessage({ type: 'ready' }), () => {});
 
 async function handle(message) {
   if (!message || message.type !== 'render') {
@@ -71,11 +74,12 @@ async function handle(message) {
       // Test hook: behave like an export that traps.
       throw new WebAssembly.RuntimeError('unreachable executed (test hook)');
     }
-    const table = renderer.render(request, 'table');
-    // The table first, so the page can show it while the rest renders.
-    self.postMessage({ type: 'table', id, table: table.output });
-    const yaml = renderer.render(request, 'yaml');
     const json = renderer.render(request, 'json');
+    // Every view but the texts comes from the JSON: the page shows them
+    // while the table and YAML texts render.
+    self.postMessage({ type: 'json', id, json: json.output, fatal: Boolean(json.fatal) });
+    const table = renderer.render(request, 'table');
+    const yaml = renderer.render(request, 'yaml');
     self.postMessage({
       type: 'rendered',
       id,

@@ -9,8 +9,8 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { INPUTS, inputErrorOf, renderRequest } from '../dist/request.js';
-import { decodeShare, encodeShare } from '../dist/share.js';
-import { classify, maskSecretValues, objectKeys } from '../dist/view.js';
+import { decodeShare, encodeShare } from '../src/share.js';
+import { classify, maskSecretValues, objectKeys } from '../src/view.js';
 
 const playground = fileURLToPath(new URL('..', import.meta.url));
 const repository = join(playground, '..');
@@ -137,11 +137,12 @@ describe('secret values stay hidden outside the per-key reveal', () => {
   });
 });
 
-test('a share link restores the inputs it was made from', async () => {
+test('a share link with Secret values, when asked for, restores the inputs it was made from', async () => {
   const inputs = exampleTexts('aso');
-  const fragment = await encodeShare({ inputs, functionName: 'fn', example: 'aso' });
+  const { fragment, redacted } = await encodeShare({ inputs, functionName: 'fn', example: 'aso' }, { withSecretValues: true });
+  assert.equal(redacted, null);
   assert.match(fragment, /^#s=[A-Za-z0-9_-]+$/);
   const state = await decodeShare(fragment);
-  assert.deepEqual(state, { inputs, functionName: 'fn', example: 'aso' });
+  assert.deepEqual(state, { inputs, functionName: 'fn', example: 'aso', redacted: false });
   assert.equal(await decodeShare('#other'), undefined);
 });
