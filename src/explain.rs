@@ -297,6 +297,21 @@ fn waiting_template(template: &str, states: &BTreeMap<&KeyName, (KeyState, Sourc
             Some(_) | None => Some((name, false)),
         })
         .collect();
+    let through_keys = || match derive::literal_keys_read(template) {
+        Some(read) => {
+            let waiting: Vec<(String, bool)> = read
+                .into_iter()
+                .filter_map(|name| match KeyName::new(&name).ok().and_then(|key| states.get(&key)) {
+                    Some((KeyState::Present { .. }, _)) => None,
+                    Some((KeyState::Missing { waiting, .. }, _)) => Some((format!("keys[{name:?}]"), *waiting)),
+                    Some(_) | None => Some((format!("keys[{name:?}]"), false)),
+                })
+                .collect();
+            waiting
+        }
+        None => Vec::new(),
+    };
+    let unproduced = if unproduced.is_empty() { through_keys() } else { unproduced };
     if unproduced.is_empty() {
         return KeyState::waiting("its template reads a key (through keys[...]) that is not produced yet".to_owned());
     }

@@ -183,16 +183,17 @@ fn apply(
     for diagnostic in plan.diagnostics.iter().chain(&keystatus::warnings(&plan.unproduced)) {
         response.results.push(to_result(diagnostic, Target::Composite));
     }
-    let written = match written {
-        Ok(()) => plan.written.clone(),
+    let (written, fatal) = match written {
+        Ok(()) => (plan.written.clone(), false),
         Err(fatal) => {
             let why = format!("the keys are not written: {}", fatal.message);
             response.results.push(to_result(&fatal, Target::Composite));
-            Written::Not { reason: fatal.reason, why }
+            (Written::Not { reason: fatal.reason, why }, true)
         }
     };
     let status = keystatus::status(plan.declared, &plan.unproduced, plan.readiness.as_ref(), &written);
-    report_status(&status, plan.readiness.is_some(), request, response);
+    // A FATAL result already says why, where only results are understood.
+    report_status(&status, plan.readiness.is_some() && !fatal, !fatal, request, response);
     if waiting {
         if let Some(meta) = response.meta.as_mut() {
             meta.ttl = Some(seconds(TTL_WAITING_SECONDS));
@@ -301,7 +302,13 @@ fn write_connection_secret(
 /// result with the same text, on the composite and its claim. Results
 /// become events at every reconcile, so without conditions only a missing
 /// key, or readiness the input asks for, is reported that way.
-fn report_status(status: &KeyStatus, holds_readiness: bool, request: &RequestView, response: &mut RunFunctionResponse) {
+fn report_status(
+    status: &KeyStatus,
+    holds_readiness: bool,
+    as_result: bool,
+    request: &RequestView,
+    response: &mut RunFunctionResponse,
+) {
     if has_capability(request, Capability::Conditions) {
         response.conditions.push(Condition {
             r#type: CONDITION_TYPE.to_owned(),
@@ -310,7 +317,7 @@ fn report_status(status: &KeyStatus, holds_readiness: bool, request: &RequestVie
             message: Some(status.message.clone()),
             target: Some(Target::CompositeAndClaim.into()),
         });
-    } else if !status.written || holds_readiness {
+    } else if as_result && (!status.written || holds_readiness) {
         let result = Diagnostic::normal(status.reason, status.message.clone());
         response.results.push(to_result(&result, Target::CompositeAndClaim));
     }

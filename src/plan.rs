@@ -116,8 +116,7 @@ pub fn plan(
             .collect();
         return Err(Diagnostic::fatal(Reason::TemplateFailed, messages.join("; ")));
     }
-    let secret_keys = sensitivity::secret_keys(&gathered.input, resources);
-    let (routing_errors, routing_warnings) = sensitivity::config_map_routes(&gathered.input, &secret_keys);
+    let (routing_errors, routing_warnings) = sensitivity::check_config_maps(&gathered.input, resources);
     if !routing_errors.is_empty() {
         return Err(invalid_input(routing_errors.join("; ")));
     }

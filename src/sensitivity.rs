@@ -75,6 +75,15 @@ fn secret_key_read(template: &str, secret: &BTreeMap<KeyName, String>) -> Option
     }
 }
 
+/// [`config_map_routes`] of the keys [`secret_keys`] marks, worked out only
+/// when the input has ConfigMaps at all.
+pub fn check_config_maps(input: &Input, observed: &ObservedResources<'_>) -> (Vec<String>, Vec<Diagnostic>) {
+    if input.config_maps.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    config_map_routes(input, &secret_keys(input, observed))
+}
+
 /// An input error for each `configMaps[]` item that copies a key from a
 /// secret without `to.allowSecretValue: true`, and a WARNING for each that
 /// has it.

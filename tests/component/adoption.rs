@@ -51,10 +51,12 @@ fn labels_and_annotations_reach_the_combined_secret_and_each_destination() {
             {"key": "tls.crt", "to": {"name": "tls", "type": "kubernetes.io/tls"}},
             {"key": "tls.key", "to": {"name": "tls"}},
         ],
-        "configMaps": [{"key": "username", "to": {"name": "info", "metadata": {"annotations": {"a": "b"}}}}],
+        "configMaps": [{"key": "username",
+            "to": {"name": "info", "metadata": {"annotations": {"a": "b"}}, "allowSecretValue": true}}],
     }))))
     .run();
-    assert_eq!(response.results(), []);
+    assert_eq!(response.0["results"].as_array().map(Vec::len), Some(1), "{:?}", response.results());
+    assert_eq!(response.0["results"][0]["reason"], "SecretInConfigMap");
     let metadata = |name: &str| response.desired_resource(name).unwrap()["resource"]["metadata"].clone();
     assert_eq!(metadata("connection-secret")["labels"], json!({"backup": "daily"}));
     assert_eq!(metadata("connection-secret")["annotations"], json!({"owner": "team-db"}));

@@ -168,8 +168,8 @@ fn input_cases() -> Vec<Case<(Value, bool)>> {
         ),
         case(
             "input-template-growth",
-            "stopped by a limit",
-            "exceeded its",
+            "FATAL TemplateFailed",
+            "replace: ",
             (with_value(json!({"derived": [{"name": "big", "template": growing_template()}]})), false),
         ),
         invalid("input-mode", "mode", with_value(json!({"mode": "Sideways"}))),

@@ -319,7 +319,12 @@ fn scenario_d_without_the_admin_password_secret_holds_readiness() {
     let documents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
     let condition = documents.iter().find(|d| d["kind"] == "Condition").unwrap();
     assert_eq!(condition["status"], "False");
-    assert_eq!(condition["message"], "waiting for connection secret keys: admin-password, postgresUrl");
+    assert_eq!(
+        condition["message"],
+        "waiting for connection secret keys: admin-password, postgresUrl; missing: admin-password (Secret \
+         default/server-admin-pw was not found); postgresUrl (its template waits on keys[\"admin-password\"], not \
+         produced yet)"
+    );
     let readiness = readiness(&documents);
     assert_eq!(readiness["composedResources"]["connection-secret"], "False", "the Secret holds the XR unready");
     assert_eq!(readiness["ttl"], "15s");

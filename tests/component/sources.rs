@@ -62,7 +62,10 @@ fn absent_sources_are_left_out_without_complaint() {
     .run();
     let keys: Vec<_> = response.composite_details().into_keys().collect();
     assert_eq!(keys, ["username"]);
-    assert_eq!(response.results(), []);
+    assert_eq!(response.warnings(), Vec::<String>::new(), "waiting is no complaint: nothing is Ready yet");
+    let results = response.results();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0].0, "NORMAL", "the one account of what is missing and why: {results:?}");
 }
 
 #[test]
