@@ -375,9 +375,13 @@ impl Reader {
         let map = self.object(value, path, &["name", "namespace", "patches"])?;
         let namespace = map.get("namespace").and_then(|v| self.name(v, &path.field("namespace"), Namespace::new));
         let patches = self.list(map.get("patches"), &path.field("patches"), Self::ref_patch);
+        // A name patch that is itself invalid has its own error already.
+        let patches_name = |patch: &Value| patch.get("toFieldPath").and_then(Value::as_str) == Some("name");
         let name = match map.get("name") {
             Some(value) => Some(self.name(value, &path.field("name"), ObjectName::new)?),
-            None if patches.iter().any(|patch| patch.to == RefField::Name) => None,
+            None if map.get("patches").and_then(Value::as_array).is_some_and(|raw| raw.iter().any(patches_name)) => {
+                None
+            }
             None => {
                 self.fail(&path.field("name"), "is required (or a patch to name)");
                 return None;
@@ -406,18 +410,29 @@ impl Reader {
             }
             "CombineFromComposite" => {
                 let combine_path = path.field("combine");
-                let combine = self.object(map.get("combine")?, &combine_path, &["variables", "strategy", "string"])?;
+                let Some(combine) = map.get("combine") else {
+                    self.fail(&combine_path, "is required: the variables, strategy and string to combine");
+                    return None;
+                };
+                let combine = self.object(combine, &combine_path, &["variables", "strategy", "string"])?;
                 if combine.get("strategy").and_then(Value::as_str) != Some("string") {
                     self.fail(&combine_path.field("strategy"), "must be string; other strategies are not supported");
                     return None;
                 }
                 let variables_path = combine_path.field("variables");
+                if combine.get("variables").is_none_or(|variables| variables.as_array().is_some_and(Vec::is_empty)) {
+                    self.fail(&variables_path, "must list at least one variable");
+                }
                 let from = self.list(combine.get("variables"), &variables_path, |reader, item, item_path| {
                     let variable = reader.object(item, item_path, &["fromFieldPath"])?;
                     reader.field_path(variable, item_path, "fromFieldPath")
                 });
                 let string_path = combine_path.field("string");
-                let string = self.object(combine.get("string")?, &string_path, &["fmt"])?;
+                let Some(string) = combine.get("string") else {
+                    self.fail(&string_path, "is required for strategy string: its fmt, such as %s-connection");
+                    return None;
+                };
+                let string = self.object(string, &string_path, &["fmt"])?;
                 let format = self.required_text(string, &string_path, "fmt", "a format such as %s-connection")?;
                 Some(RefPatch { from, format: format.to_owned(), to })
             }

@@ -286,3 +286,27 @@ fn parses_push_secrets_and_names_what_is_wrong() {
         ]
     );
 }
+
+#[test]
+fn a_combine_patch_names_each_missing_part() {
+    let patch = |combine: Value| {
+        let mut patch = json!({"type": "CombineFromComposite", "toFieldPath": "name"});
+        if !combine.is_null() {
+            patch["combine"] = combine;
+        }
+        minimal(json!({"writeConnectionSecretToRef": {"patches": [patch]}}))
+    };
+    let at = "writeConnectionSecretToRef.patches[0].combine";
+    assert_eq!(
+        errors(patch(Value::Null)),
+        [format!("{at}: is required: the variables, strategy and string to combine")]
+    );
+    assert_eq!(
+        errors(patch(json!({"strategy": "string", "string": {"fmt": "%s"}}))),
+        [format!("{at}.variables: must list at least one variable")]
+    );
+    assert_eq!(
+        errors(patch(json!({"strategy": "string", "variables": [{"fromFieldPath": "metadata.name"}]}))),
+        [format!("{at}.string: is required for strategy string: its fmt, such as %s-connection")]
+    );
+}

@@ -82,7 +82,8 @@ impl Request {
         )
     }
 
-    fn with_composite(input: Value, composite: Value) -> Self {
+    /// Any observed composite resource, no composed resources yet.
+    pub fn with_composite(input: Value, composite: Value) -> Self {
         Self(json!({
             "meta": {"tag": "test-tag"},
             "observed": {"composite": {"resource": composite}},
