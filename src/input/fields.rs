@@ -294,10 +294,13 @@ impl Reader {
         let map = self.object(value, path, DETAIL_FIELDS)?;
         let kind = self.detail_type(map, path);
         let explicit_name = map.get("name").map(|value| self.name(value, &path.field("name"), KeyName::new));
-        if let (None, Some(kind)) = (&explicit_name, kind)
-            && kind.requires_name()
-        {
-            self.fail(&path.field("name"), format!("is required for type {}", kind.name()));
+        match (&explicit_name, kind) {
+            (None, Some(kind)) if kind.requires_name() => {
+                self.fail(&path.field("name"), format!("is required for type {}", kind.name()));
+            }
+            // Without a source there is no key to name it after.
+            (None, None) => self.fail(&path.field("name"), "is required"),
+            _ => {}
         }
         let source = self.detail_source(map, kind?, path)?;
         let name = match explicit_name {

@@ -234,7 +234,9 @@ enum Expect {
     Fatal(&'static [&'static str]),
     /// A WARNING naming each fragment, and no FATAL.
     Warning(&'static [&'static str]),
-    /// No result at all.
+    /// No error: no FATAL or WARNING result. (Where their test expects no
+    /// error, this function may still give the NORMAL account of a missing
+    /// key; see README, "Where this differs".)
     NoResults,
 }
 
@@ -281,7 +283,9 @@ impl Expect {
                 }
             }
             Self::NoResults => {
-                (!outcome.results.is_empty()).then(|| format!("expected no result; got {:?}", outcome.results))
+                let errors: Vec<&(String, String)> =
+                    outcome.results.iter().filter(|(severity, _)| severity != "NORMAL").collect();
+                (!errors.is_empty()).then(|| format!("expected no FATAL or WARNING; got {errors:?}"))
             }
         }
     }
@@ -326,7 +330,6 @@ fn every_case_behaves_as_their_test_asserts() {
 }
 
 #[test]
-#[ignore = "issue 20: a v2 XR's Secret keeps the keys earlier steps put in desired.composite.connectionDetails"]
 fn waiting_for_earlier_steps_keys_in_a_v2_secret() {
     assert_cases(Some(Fix::EarlierStepsKeys));
 }
@@ -338,19 +341,16 @@ fn waiting_for_secret_ref_patch_transforms() {
 }
 
 #[test]
-#[ignore = "issue 20: every problem of an input in its one FATAL"]
 fn waiting_for_every_problem_in_one_fatal() {
     assert_cases(Some(Fix::EveryProblem));
 }
 
 #[test]
-#[ignore = "issue 20: a claim Secret only when the XR has a connection secret"]
 fn waiting_for_claim_secret_only_with_an_xr_secret() {
     assert_cases(Some(Fix::ClaimNeedsXrSecret));
 }
 
 #[test]
-#[ignore = "issue 20: a namespaced XR is v2 without spec.crossplane"]
 fn waiting_for_namespaced_xr_is_v2() {
     assert_cases(Some(Fix::NamespacedXrIsV2));
 }
