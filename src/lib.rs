@@ -35,6 +35,7 @@ pub mod secret;
 pub mod secretref;
 pub mod secrettype;
 pub mod spelling;
+pub mod transforms;
 pub mod wire;
 
 /// Every call gets a fresh instance: see [`allocator`].
