@@ -38,6 +38,7 @@ pub mod secretref;
 pub mod secrettype;
 pub mod sensitivity;
 pub mod spelling;
+pub mod transforms;
 pub mod wire;
 
 /// Every call gets a fresh instance: see [`allocator`].

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::reader::{ANY_FIELDS, Path, Reader};
 use super::{
-    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, PushSecretSpec, RefField, RefPatch,
-    RequiredKeys, ResourceEntry, SecretKeyRef, SecretRef, Source, StoreKind,
+    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, PatchSource, PushSecretSpec, RefField,
+    RefPatch, RequiredKeys, ResourceEntry, SecretKeyRef, SecretRef, Source, StoreKind,
 };
 use crate::derive;
 use crate::fieldpath::FieldPath;
@@ -17,6 +17,7 @@ use crate::names::{KeyName, NameError, Namespace, ObjectName};
 use crate::output::ResourceNameTemplate;
 use crate::secret::SecretBytes;
 use crate::secrettype::SecretType;
+use crate::spelling;
 
 const TOP_LEVEL_FIELDS: &[&str] = &[
     "apiVersion",
@@ -35,6 +36,8 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
     "connectionSecretResourceName",
     "pushSecrets",
 ];
+/// The patch types of `writeConnectionSecretToRef.patches`, as in P&T.
+const PATCH_TYPES: [&str; 2] = ["FromCompositeFieldPath", "CombineFromComposite"];
 const PUSH_SECRET_FIELDS: &[&str] =
     &["name", "secret", "store", "remoteKey", "keys", "refreshInterval", "updatePolicy", "deletionPolicy"];
 /// For objects whose fields are not ours to check.
@@ -394,56 +397,75 @@ impl Reader {
     }
 
     /// A patch in function-patch-and-transform's form: FromCompositeFieldPath
-    /// or CombineFromComposite with the string strategy, no transforms.
+    /// or CombineFromComposite with the string strategy, then transforms.
     fn ref_patch(&mut self, value: &Value, path: &Path) -> Option<RefPatch> {
-        let map = self.object(value, path, &["type", "fromFieldPath", "combine", "toFieldPath", "policy"])?;
-        let to = match self.required_text(map, path, "toFieldPath", "name or namespace")? {
-            "name" => RefField::Name,
-            "namespace" => RefField::Namespace,
-            _ => {
+        let map =
+            self.object(value, path, &["type", "fromFieldPath", "combine", "toFieldPath", "policy", "transforms"])?;
+        let to = match self.required_text(map, path, "toFieldPath", "name or namespace") {
+            Some("name") => Some(RefField::Name),
+            Some("namespace") => Some(RefField::Namespace),
+            Some(_) => {
                 self.fail(&path.field("toFieldPath"), "must be name or namespace");
-                return None;
-            }
-        };
-        let kind = map.get("type").and_then(Value::as_str).unwrap_or("FromCompositeFieldPath");
-        match kind {
-            "FromCompositeFieldPath" => {
-                let from = self.field_path(map, path, "fromFieldPath")?;
-                Some(RefPatch { from: vec![from], format: "%s".to_owned(), to })
-            }
-            "CombineFromComposite" => {
-                let combine_path = path.field("combine");
-                let Some(combine) = map.get("combine") else {
-                    self.fail(&combine_path, "is required: the variables, strategy and string to combine");
-                    return None;
-                };
-                let combine = self.object(combine, &combine_path, &["variables", "strategy", "string"])?;
-                if combine.get("strategy").and_then(Value::as_str) != Some("string") {
-                    self.fail(&combine_path.field("strategy"), "must be string; other strategies are not supported");
-                    return None;
-                }
-                let variables_path = combine_path.field("variables");
-                if combine.get("variables").is_none_or(|variables| variables.as_array().is_some_and(Vec::is_empty)) {
-                    self.fail(&variables_path, "must list at least one variable");
-                }
-                let from = self.list(combine.get("variables"), &variables_path, |reader, item, item_path| {
-                    let variable = reader.object(item, item_path, &["fromFieldPath"])?;
-                    reader.field_path(variable, item_path, "fromFieldPath")
-                });
-                let string_path = combine_path.field("string");
-                let Some(string) = combine.get("string") else {
-                    self.fail(&string_path, "is required for strategy string: its fmt, such as %s-connection");
-                    return None;
-                };
-                let string = self.object(string, &string_path, &["fmt"])?;
-                let format = self.required_text(string, &string_path, "fmt", "a format such as %s-connection")?;
-                Some(RefPatch { from, format: format.to_owned(), to })
-            }
-            _ => {
-                self.fail(&path.field("type"), "must be FromCompositeFieldPath or CombineFromComposite");
                 None
             }
+            None => None,
+        };
+        let source = match map.get("type") {
+            None => self.field_path(map, path, "fromFieldPath").map(PatchSource::Field),
+            Some(kind) => match self.string(kind, &path.field("type")) {
+                Some("FromCompositeFieldPath") => self.field_path(map, path, "fromFieldPath").map(PatchSource::Field),
+                Some("CombineFromComposite") => self.combine(map.get("combine"), &path.field("combine")),
+                Some(other) => {
+                    let hint = spelling::closest(other, PATCH_TYPES).map_or_else(
+                        || format!("use one of {}", PATCH_TYPES.join(", ")),
+                        |close| format!("did you mean {close:?}?"),
+                    );
+                    self.fail(&path.field("type"), format!("unknown value {other:?}; {hint}"));
+                    None
+                }
+                None => None,
+            },
+        };
+        let transforms = self.transforms(map.get("transforms"), &path.field("transforms"));
+        Some(RefPatch { source: source?, transforms, to: to? })
+    }
+
+    /// `combine` with the string strategy: its format takes one value per
+    /// variable.
+    fn combine(&mut self, value: Option<&Value>, path: &Path) -> Option<PatchSource> {
+        let Some(value) = value else {
+            self.fail(path, "is required when type is CombineFromComposite");
+            return None;
+        };
+        let combine = self.object(value, path, &["variables", "strategy", "string"])?;
+        self.expect_constant(combine, path, "strategy", "string");
+        let variables_path = path.field("variables");
+        let variables =
+            self.required_list(combine.get("variables"), &variables_path, "variable", |reader, item, item_path| {
+                let variable = reader.object(item, item_path, &["fromFieldPath"])?;
+                reader.field_path(variable, item_path, "fromFieldPath")
+            });
+        let string_path = path.field("string");
+        let Some(string) = combine.get("string") else {
+            self.fail(&string_path, "is required: {fmt: a format such as %s-connection}");
+            return None;
+        };
+        let string = self.object(string, &string_path, &["fmt"])?;
+        let format_path = string_path.field("fmt");
+        let Some(format) = string.get("fmt") else {
+            self.fail(&format_path, "is required: a format such as %s-connection");
+            return None;
+        };
+        let format = self.go_format(format, &format_path)?;
+        if format.verbs() != variables.len() {
+            let verbs = format.verbs();
+            self.fail(
+                &format_path,
+                format!("has {verbs} verbs for {} variables; give each variable one", variables.len()),
+            );
+            return None;
         }
+        Some(PatchSource::Combine { variables, format })
     }
 
     fn field_path(&mut self, map: &Map<String, Value>, path: &Path, field: &str) -> Option<FieldPath> {

@@ -10,6 +10,7 @@ mod reader;
 mod references;
 #[cfg(test)]
 mod tests;
+mod transforms;
 
 use std::fmt;
 
@@ -21,6 +22,7 @@ use crate::names::{KeyName, Namespace, ObjectName};
 use crate::output::ResourceNameTemplate;
 use crate::secret::SecretBytes;
 use crate::secrettype::SecretType;
+use crate::transforms::{GoFormat, Transform};
 
 pub const API_VERSION: &str = "connection.fn.crossplane.io/v1beta1";
 pub const KIND: &str = "ConnectionDetails";
@@ -172,12 +174,20 @@ pub struct SecretRef {
 /// A patch of `writeConnectionSecretToRef` from the XR.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefPatch {
-    /// XR field paths whose values fill `format`; one with `%s` for a
-    /// FromCompositeFieldPath patch.
-    pub from: Vec<FieldPath>,
-    /// Go `fmt` verbs `%s`, `%v`, `%d` and `%%`, as P&T's string strategy.
-    pub format: String,
+    pub source: PatchSource,
+    /// Applied in order to the source's value, as P&T applies them.
+    pub transforms: Vec<Transform>,
     pub to: RefField,
+}
+
+/// Where a patch's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatchSource {
+    /// `FromCompositeFieldPath`: the XR's value at this path, as it is.
+    Field(FieldPath),
+    /// `CombineFromComposite` with the string strategy: the values at
+    /// these paths, formatted.
+    Combine { variables: Vec<FieldPath>, format: GoFormat },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -299,14 +299,17 @@ fn a_combine_patch_names_each_missing_part() {
     let at = "writeConnectionSecretToRef.patches[0].combine";
     assert_eq!(
         errors(patch(Value::Null)),
-        [format!("{at}: is required: the variables, strategy and string to combine")]
+        [format!("{at}: is required when type is CombineFromComposite")]
     );
     assert_eq!(
         errors(patch(json!({"strategy": "string", "string": {"fmt": "%s"}}))),
-        [format!("{at}.variables: must list at least one variable")]
+        [
+            format!("{at}.variables: needs at least one variable"),
+            format!("{at}.string.fmt: has 1 verbs for 0 variables; give each variable one"),
+        ]
     );
     assert_eq!(
         errors(patch(json!({"strategy": "string", "variables": [{"fromFieldPath": "metadata.name"}]}))),
-        [format!("{at}.string: is required for strategy string: its fmt, such as %s-connection")]
+        [format!("{at}.string: is required: {{fmt: a format such as %s-connection}}")]
     );
 }

@@ -335,7 +335,6 @@ fn waiting_for_earlier_steps_keys_in_a_v2_secret() {
 }
 
 #[test]
-#[ignore = "issue 20: writeConnectionSecretToRef.patches[].transforms"]
 fn waiting_for_secret_ref_patch_transforms() {
     assert_cases(Some(Fix::RefPatchTransforms));
 }
