@@ -48,9 +48,15 @@ impl renderer::Guest for Component {
             composition: Some(file(request.composition)),
             xrd: request.xrd.map(file),
             function_name: request.function_name,
+            force: request.force,
         };
         crate::convert::convert(&request)
-            .map(|converted| Converted { output: converted.output, notes: converted.notes, changed: converted.changed })
+            .map(|converted| Converted {
+                output: converted.output,
+                notes: converted.notes,
+                changed: converted.changed,
+                problems: converted.problems,
+            })
             .map_err(input_error)
     }
 }

@@ -20,7 +20,7 @@ fn component(body: &str) -> Vec<u8> {
             (func (export "crossplane:connection-details/renderer@0.1.0#render") (param i32) (result i32)
                 unreachable)
             (func (export "crossplane:connection-details/renderer@0.1.0#convert")
-                (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+                (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
                 unreachable))"#
     );
     let mut module = wat::parse_str(module).expect("the test's WebAssembly text parses");
