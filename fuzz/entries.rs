@@ -79,6 +79,7 @@ pub fn render(data: &[u8]) {
         xrd: files.next(),
         claim: files.next(),
         function_name: render::DEFAULT_FUNCTION_NAME.to_owned(),
+        ..RenderRequest::default()
     };
     let first = render::render(&request, format);
     assert_eq!(first, render::render(&request, format), "the same files render the same way");

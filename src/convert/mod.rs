@@ -17,7 +17,7 @@
 
 mod check;
 mod edit;
-mod tree;
+pub(crate) mod tree;
 
 use serde_json::Value;
 

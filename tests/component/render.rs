@@ -264,7 +264,7 @@ fn an_observed_resource_without_the_annotation_exits_2_naming_it() {
     assert_eq!(
         output.stderr,
         format!(
-            "error: {0}: {0} (document 4, AccessKey test-secrets-key2): has no annotation \
+            "error: {0}:45: document 4 (AccessKey test-secrets-key2): has no annotation \
              crossplane.io/composition-resource-name, which render needs to match it to a composition resource\n",
             observed.display()
         )

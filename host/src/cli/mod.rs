@@ -8,6 +8,7 @@ mod render;
 mod run;
 mod runtime_args;
 mod serve;
+mod version;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -42,7 +43,12 @@ fn with_exit_codes(example: &str) -> String {
 /// subcommand runs it in a sandbox with no files, network or environment,
 /// under a memory and a CPU limit.
 #[derive(Debug, Parser)]
-#[command(name = "function-connection-details", version, after_help = EXIT_CODES_BY_COMMAND)]
+#[command(
+    name = "function-connection-details",
+    version = version::SHORT,
+    long_version = version::LONG,
+    after_help = EXIT_CODES_BY_COMMAND
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -105,6 +111,15 @@ enum Command {
     /// field and comment stays as it was.
     #[command(after_help = convert::EXIT_CODES, after_long_help = format!("{}\n\n{}", convert::EXAMPLE, convert::EXIT_CODES))]
     Convert(convert::ConvertArgs),
+
+    /// Print the version, the git commit built from, the embedded
+    /// component's SHA-256 and size, and the wasmtime version (as
+    /// --version does).
+    Version,
+
+    /// Print a shell completion script for bash, zsh, fish or PowerShell.
+    #[command(after_help = version::COMPLETION_EXAMPLE)]
+    Completion(version::CompletionArgs),
 }
 
 /// The standard streams, passed in so the CLI runs in-process in tests.
@@ -155,6 +170,8 @@ where
         Command::Run(args) => run::run(&args, io),
         Command::Serve(args) => serve::serve(&args),
         Command::Convert(args) => convert::convert(&args, io),
+        Command::Version => version::version(io),
+        Command::Completion(args) => version::completion(&args, io),
     };
     match outcome {
         Ok(status) => status,
