@@ -79,6 +79,7 @@ pub fn render(data: &[u8]) {
         xrd: files.next(),
         claim: files.next(),
         function_name: render::DEFAULT_FUNCTION_NAME.to_owned(),
+        ..RenderRequest::default()
     };
     let first = render::render(&request, format);
     assert_eq!(first, render::render(&request, format), "the same files render the same way");
@@ -99,7 +100,7 @@ pub fn derive(data: &[u8]) {
     if derive::check(template).is_err() {
         return;
     }
-    if let Derived::Failed(message) = derive::evaluate(template, &produced) {
+    if let Derived::Failed(message) = derive::evaluate(template, &produced, &Default::default()) {
         assert!(!message.starts_with("syntax error"), "a template that checks does not parse: {message}");
         if !template.contains(SENTINEL) {
             assert!(!message.contains(SENTINEL), "an error holds a value: {message}");

@@ -4,6 +4,10 @@
 //! binary, and its SHA-256 digest, which keys the compiled-code cache. Set
 //! `FUNCTION_CONNECTION_DETAILS_COMPONENT` to a prebuilt component to skip
 //! that build (container images do).
+//!
+//! It also records what `--version` tells: the git commit the binary is
+//! built from (with `-dirty` for uncommitted changes), the component's
+//! digest and size, and the wasmtime version in Cargo.lock.
 
 use std::env;
 use std::fs;
@@ -15,6 +19,9 @@ use sha2::{Digest, Sha256};
 type BuildResult = Result<(), Box<dyn std::error::Error>>;
 
 const COMPONENT_ENV: &str = "FUNCTION_CONNECTION_DETAILS_COMPONENT";
+/// The commit to report where the build has no git checkout (an image
+/// built from a copied tree).
+const COMMIT_ENV: &str = "FUNCTION_CONNECTION_DETAILS_COMMIT";
 const COMPONENT_FILE: &str = "connection_details.wasm";
 const WASM_TARGET: &str = "wasm32-wasip2";
 /// The workspace profile of the component the host embeds: the small
@@ -25,9 +32,55 @@ fn main() -> BuildResult {
     let workspace =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).parent().ok_or("host/ has no parent directory")?.to_path_buf();
     let component = embed_component(&workspace, &out_dir)?;
-    let digest: [u8; 32] = Sha256::digest(fs::read(&component)?).into();
+    let bytes = fs::read(&component)?;
+    let digest: [u8; 32] = Sha256::digest(&bytes).into();
     fs::write(out_dir.join(format!("{COMPONENT_FILE}.sha256")), digest)?;
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    println!("cargo:rustc-env=FCD_COMPONENT_SHA256={hex}");
+    println!("cargo:rustc-env=FCD_COMPONENT_BYTES={}", bytes.len());
+    println!("cargo:rustc-env=FCD_GIT_COMMIT={}", git_commit(&workspace));
+    println!("cargo:rustc-env=FCD_WASMTIME_VERSION={}", locked_version(&workspace, "wasmtime")?);
     Ok(())
+}
+
+/// `HEAD`'s commit, `-dirty` when tracked files differ from it, or
+/// `unknown` outside a git checkout.
+fn git_commit(workspace: &Path) -> String {
+    println!("cargo:rerun-if-env-changed={COMMIT_ENV}");
+    if let Ok(commit) = env::var(COMMIT_ENV) {
+        return commit;
+    }
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .current_dir(workspace)
+            // `git status` would otherwise refresh the index, and a changed
+            // index would run this script again on every build.
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    };
+    let Some(commit) = git(&["rev-parse", "HEAD"]) else { return "unknown".to_owned() };
+    // A commit, a checkout or staging changes these files.
+    for file in ["HEAD", "logs/HEAD", "index"] {
+        if let Some(path) = git(&["rev-parse", "--git-path", file]) {
+            println!("cargo:rerun-if-changed={}", workspace.join(path).display());
+        }
+    }
+    println!("cargo:rerun-if-changed={}", workspace.join("host/src").display());
+    let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|changes| !changes.is_empty());
+    if dirty { format!("{commit}-dirty") } else { commit }
+}
+
+/// The version of `package` that Cargo.lock pins.
+fn locked_version(workspace: &Path, package: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let lock = fs::read_to_string(workspace.join("Cargo.lock"))?;
+    let entry = format!("name = \"{package}\"\nversion = \"");
+    let start = lock.find(&entry).ok_or_else(|| format!("Cargo.lock has no package {package}"))? + entry.len();
+    let version = lock[start..].split('"').next().unwrap_or_default();
+    Ok(version.to_owned())
 }
 
 /// Builds (or copies) the component into OUT_DIR and returns its path there.

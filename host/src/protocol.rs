@@ -59,13 +59,22 @@ pub fn request_from_json(json: &str) -> Result<Vec<u8>, ProtojsonError> {
 
 /// Decodes a protobuf RunFunctionResponse and writes it as indented protojson.
 pub fn response_to_json(bytes: &[u8]) -> Result<String, ProtojsonError> {
-    let message = DynamicMessage::decode(descriptor(RESPONSE), bytes)
-        .map_err(|e| ProtojsonError(format!("the component returned an undecodable response: {e}")))?;
+    to_json(bytes, RESPONSE)
+}
+
+/// Decodes a protobuf RunFunctionRequest and writes it as indented protojson.
+pub fn request_to_json(bytes: &[u8]) -> Result<String, ProtojsonError> {
+    to_json(bytes, REQUEST)
+}
+
+fn to_json(bytes: &[u8], name: &str) -> Result<String, ProtojsonError> {
+    let message = DynamicMessage::decode(descriptor(name), bytes)
+        .map_err(|e| ProtojsonError(format!("the component returned an undecodable message ({name}): {e}")))?;
     let mut out = Vec::new();
     let mut serializer = serde_json::Serializer::pretty(&mut out);
     message
         .serialize_with_options(&mut serializer, &SerializeOptions::new())
-        .map_err(|e| ProtojsonError(format!("cannot write the response as JSON: {e}")))?;
+        .map_err(|e| ProtojsonError(format!("cannot write {name} as JSON: {e}")))?;
     String::from_utf8(out).map_err(|e| ProtojsonError(e.to_string()))
 }
 

@@ -189,7 +189,7 @@ impl Reader {
         let text = self.string(value?, path)?;
         let found = allowed.iter().copied().find(|candidate| *candidate == text);
         if found.is_none() {
-            self.fail(path, format!("must be one of {}", allowed.join(", ")));
+            self.not_one_of(path, text, allowed);
         }
         found
     }
@@ -206,10 +206,11 @@ impl Reader {
     }
 
     fn secret_type(&mut self, value: &Value, path: &Path) -> Option<SecretType> {
-        let parsed = SecretType::parse(self.string(value, path)?);
+        let text = self.string(value, path)?;
+        let parsed = SecretType::parse(text);
         if parsed.is_none() {
             let names: Vec<_> = SecretType::ALL.iter().map(|kind| kind.as_str()).collect();
-            self.fail(path, format!("must be one of {}", names.join(", ")));
+            self.not_one_of(path, text, &names);
         }
         parsed
     }
@@ -354,7 +355,7 @@ impl Reader {
             let found = DetailType::ALL.into_iter().find(|kind| kind.name() == name);
             if found.is_none() {
                 let names: Vec<_> = DetailType::ALL.iter().map(|kind| kind.name()).collect();
-                self.fail(&type_path, format!("must be one of {}", names.join(", ")));
+                self.not_one_of(&type_path, name, &names);
             }
             return found;
         }

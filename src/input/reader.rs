@@ -177,15 +177,39 @@ impl Reader {
         }
     }
 
+    /// An enumeration's value that is none of `allowed`, with the allowed
+    /// value spelled most alike (the same but for case first).
+    pub(super) fn not_one_of(&mut self, path: &Path, found: &str, allowed: &[&str]) {
+        self.fail(path, format!("must be one of {}{}", allowed.join(", "), not_found(found, allowed)));
+    }
+
     pub(super) fn expect_constant(&mut self, map: &Map<String, Value>, path: &Path, field: &str, expected: &str) {
         let path = path.field(field);
         match map.get(field) {
             None => self.fail(&path, format!("is required; set it to {expected}")),
             Some(value) => {
-                if self.string(value, &path).is_some_and(|found| found != expected) {
-                    self.fail(&path, format!("must be {expected}"));
+                if let Some(found) = self.string(value, &path).filter(|found| *found != expected) {
+                    self.fail(&path, format!("must be {expected}{}", not_found(found, &[expected])));
                 }
             }
+        }
+    }
+}
+
+/// What was found instead of one of `allowed`, to follow "must be …". It is
+/// quoted only when it is spelled like one of them, which makes it a misspelt name and not a
+/// value that might be secret; otherwise only its length is told.
+fn not_found(found: &str, allowed: &[&str]) -> String {
+    let close = allowed
+        .iter()
+        .copied()
+        .find(|candidate| candidate.eq_ignore_ascii_case(found))
+        .or_else(|| crate::spelling::closest(found, allowed.iter().copied()));
+    match close {
+        Some(close) => format!(", not {found:?}; did you mean {close:?}?"),
+        None => {
+            let them = if allowed.len() == 1 { "it" } else { "any of them" };
+            format!("; what is there ({} characters) is not close to {them}", found.chars().count())
         }
     }
 }

@@ -90,8 +90,8 @@ fn reports_every_problem_with_its_field_path() {
     }));
     let expected = [
         "typo: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness, derived, secrets, configMaps, connectionSecretMetadata, connectionSecretResourceName, pushSecrets",
-        "apiVersion: must be connection.fn.crossplane.io/v1beta1",
-        "kind: must be ConnectionDetails",
+        "apiVersion: must be connection.fn.crossplane.io/v1beta1, not \"connection.fn.crossplane.io/v1\"; did you mean \"connection.fn.crossplane.io/v1beta1\"?",
+        "kind: must be ConnectionDetails, not \"Connection\"; did you mean \"ConnectionDetails\"?",
         "resources[1].connectionDetails[0].name: must not be empty",
         "resources[1].connectionDetails[1].fromFieldPath: is not a valid field path: empty field name at character 2",
         "resources[1].connectionDetails[2].name: has ' ' at position 3; a key may hold only letters, digits, '-', '_' and '.'",
@@ -99,7 +99,7 @@ fn reports_every_problem_with_its_field_path() {
         "resources[1].connectionDetails[4].fromFieldPath: is required when type is FromFieldPath",
         "resources[1].connectionDetails[5].name: is required for type FromFieldPath",
         "resources[1].connectionDetails[6]: needs one of value, fromConnectionSecretKey, fromFieldPath or fromSecretKeyRef",
-        "resources[1].connectionDetails[7].type: must be one of FromValue, FromConnectionSecretKey, FromFieldPath, FromSecretKeyRef",
+        "resources[1].connectionDetails[7].type: must be one of FromValue, FromConnectionSecretKey, FromFieldPath, FromSecretKeyRef; what is there (5 characters) is not close to any of them",
         "resources[1].connectionDetails[8].extra: unknown field; expected one of name, type, value, fromConnectionSecretKey, fromFieldPath, fromSecretKeyRef",
         "resources[1].connectionDetails[9].name: is required for type FromValue",
         "resources[1].connectionDetails[9].value: is required when type is FromValue",
@@ -107,7 +107,7 @@ fn reports_every_problem_with_its_field_path() {
         "resources[2].name: is required: the composition resource name",
         "writeConnectionSecretToRef.namespace: is not a valid DNS-1123 name: a namespace must be lower-case letters, digits and '-', starting and ending with a letter or digit",
         "writeConnectionSecretToRef.name: is required (or a patch to name)",
-        "mode: must be one of Auto, Composite, Secret",
+        "mode: must be one of Auto, Composite, Secret; what is there (9 characters) is not close to any of them",
         "readiness.requiredKeys: must be the string \"All\" or a list of key names",
     ];
     assert_eq!(found, expected);
@@ -230,6 +230,21 @@ fn parses_metadata_types_and_the_resource_name() {
 }
 
 #[test]
+fn enumerations_in_the_wrong_case_say_which_was_meant() {
+    let found = errors(minimal(json!({
+        "resources": [{"name": "r", "connectionDetails": [{"name": "k", "type": "fromValue", "value": "v"}]}],
+        "mode": "secret",
+    })));
+    assert_eq!(
+        found,
+        [
+            "resources[0].connectionDetails[0].type: must be one of FromValue, FromConnectionSecretKey, FromFieldPath, FromSecretKeyRef, not \"fromValue\"; did you mean \"FromValue\"?",
+            "mode: must be one of Auto, Composite, Secret, not \"secret\"; did you mean \"Secret\"?",
+        ]
+    );
+}
+
+#[test]
 fn bad_metadata_and_types_name_their_fields() {
     let found = errors(minimal(json!({
         "resources": [{"name": "r", "connectionDetails": [{"fromConnectionSecretKey": "k"}]}],
@@ -242,7 +257,7 @@ fn bad_metadata_and_types_name_their_fields() {
     assert_eq!(
         found,
         [
-            "secrets[0].to.type: must be one of Opaque, kubernetes.io/basic-auth, kubernetes.io/tls, kubernetes.io/ssh-auth, kubernetes.io/dockerconfigjson",
+            "secrets[0].to.type: must be one of Opaque, kubernetes.io/basic-auth, kubernetes.io/tls, kubernetes.io/ssh-auth, kubernetes.io/dockerconfigjson, not \"kubernetes.io/magic\"; did you mean \"kubernetes.io/basic-auth\"?",
             "configMaps[0].to.type: unknown field; expected one of name, key, namespace, metadata, allowSecretValue",
             "connectionSecretMetadata.owner: unknown field; expected one of labels, annotations",
             "connectionSecretMetadata.labels[Team Name]: the name part has ' ' at position 4; only letters, digits, '-', '_' and '.' are allowed",
@@ -276,13 +291,13 @@ fn parses_push_secrets_and_names_what_is_wrong() {
         found,
         [
             "pushSecrets[0].store.name: is required",
-            "pushSecrets[0].store.kind: must be one of SecretStore, ClusterSecretStore",
+            "pushSecrets[0].store.kind: must be one of SecretStore, ClusterSecretStore; what is there (5 characters) is not close to any of them",
             "pushSecrets[0].remoteKey: must not be empty",
             "pushSecrets[0].refreshInterval: must be a duration such as 1h, 30m or 1h30m0s",
-            "pushSecrets[0].updatePolicy: must be one of Replace, IfNotExists",
+            "pushSecrets[0].updatePolicy: must be one of Replace, IfNotExists; what is there (6 characters) is not close to any of them",
             "pushSecrets[1].storeRef: unknown field; expected one of name, secret, store, remoteKey, keys, refreshInterval, updatePolicy, deletionPolicy",
             "pushSecrets[1].store: is required: the name and kind of the SecretStore or ClusterSecretStore",
-            "pushSecrets[1].deletionPolicy: must be one of Delete, None",
+            "pushSecrets[1].deletionPolicy: must be one of Delete, None; what is there (6 characters) is not close to any of them",
         ]
     );
 }

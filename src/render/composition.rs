@@ -22,6 +22,7 @@ pub struct FunctionStep {
 pub fn function_step(composition: &Document, function_name: &str) -> Result<FunctionStep, RenderError> {
     let value = &composition.value;
     let spec = value.get("spec").cloned().unwrap_or_default();
+    check_mode(composition, spec.get("mode"))?;
     let secrets_namespace = spec.get("writeConnectionSecretsToNamespace").and_then(Value::as_str).map(str::to_owned);
     let step = if let Some(pipeline) = spec.get("pipeline") {
         pipeline_step(composition, pipeline, function_name)?
@@ -34,6 +35,23 @@ pub fn function_step(composition: &Document, function_name: &str) -> Result<Func
         ));
     };
     Ok(FunctionStep { secrets_namespace, ..step })
+}
+
+/// Crossplane's Composition CRD allows these modes, spelled exactly so.
+const MODES: [&str; 2] = ["Pipeline", "Resources"];
+
+fn check_mode(composition: &Document, mode: Option<&Value>) -> Result<(), RenderError> {
+    let Some(mode) = mode else { return Ok(()) };
+    let found = mode.as_str().map_or_else(|| mode.to_string(), |text| format!("{text:?}"));
+    if mode.as_str().is_some_and(|text| MODES.contains(&text)) {
+        return Ok(());
+    }
+    let hint = mode
+        .as_str()
+        .and_then(|text| MODES.iter().find(|allowed| allowed.eq_ignore_ascii_case(text)))
+        .map(|allowed| format!("; did you mean {allowed:?}? Crossplane refuses any other spelling"))
+        .unwrap_or_default();
+    Err(RenderError::in_file(&composition.file, format!("spec.mode: must be Pipeline or Resources, not {found}{hint}")))
 }
 
 fn pipeline_step(composition: &Document, pipeline: &Value, function_name: &str) -> Result<FunctionStep, RenderError> {
@@ -100,6 +118,7 @@ mod tests {
             file: "composition.yaml".to_owned(),
             index: 1,
             value: json!({"apiVersion": "apiextensions.crossplane.io/v1", "kind": "Composition", "spec": spec}),
+            text: "".into(),
         }
     }
 
@@ -116,6 +135,16 @@ mod tests {
         assert_eq!(step.step.as_deref(), Some("connection"));
         assert_eq!(step.input, Some(json!({"a": 1})));
         assert_eq!(step.secrets_namespace.as_deref(), Some("ns"));
+    }
+
+    #[test]
+    fn a_mode_in_the_wrong_case_is_refused_with_the_right_one() {
+        let error = function_step(&composition(json!({"mode": "pipeline", "pipeline": []})), "f").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "composition.yaml: spec.mode: must be Pipeline or Resources, not \"pipeline\"; did you mean \"Pipeline\"? \
+             Crossplane refuses any other spelling"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! YAML files → JSON values, with errors that name the file and line.
 
 use std::fmt;
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -46,6 +47,9 @@ pub struct Document {
     /// 1-based position among the file's non-empty documents.
     pub index: usize,
     pub value: Value,
+    /// The file's text, shared by its documents, to find the line of a
+    /// field when a message needs it.
+    pub text: Rc<str>,
 }
 
 impl Document {
@@ -57,7 +61,8 @@ impl Document {
         }
     }
 
-    /// `file (document 2, Secret docs/key1)`, for messages.
+    /// `document 2 (Secret docs/key1)`, for messages, which name the file
+    /// themselves.
     pub fn describe(&self) -> String {
         let kind = self.value.get("kind").and_then(Value::as_str).unwrap_or("object");
         let name = self.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("<unnamed>");
@@ -65,7 +70,26 @@ impl Document {
             Some(namespace) => format!("{namespace}/{name}"),
             None => name.to_owned(),
         };
-        format!("{} (document {}, {kind} {namespaced})", self.file, self.index)
+        format!("document {} ({kind} {namespaced})", self.index)
+    }
+
+    /// A problem with this document: its file, and the line of the deepest
+    /// of `path`'s fields it has.
+    pub fn error(&self, path: &[&str], message: impl Into<String>) -> RenderError {
+        RenderError { file: Some(self.file.clone()), line: self.line_of(path), message: message.into() }
+    }
+
+    fn line_of(&self, path: &[&str]) -> Option<u64> {
+        let tree = crate::convert::tree::parse(&self.text).ok()?;
+        let root = tree.documents.iter().filter(|document| document.is_mapping()).nth(self.index - 1)?;
+        let mut at = root.start;
+        let mut node = root;
+        for key in path {
+            let Some(entry) = node.entry(key) else { break };
+            at = entry.key_start;
+            node = &entry.value;
+        }
+        Some(crate::convert::tree::line_of(&self.text, at) as u64)
     }
 }
 
@@ -74,14 +98,9 @@ pub fn parse(file: &File) -> Result<Vec<Document>, RenderError> {
     let mut options = serde_saphyr::options::Options::default();
     // The snippet would echo lines of the file, which may hold secret data.
     options.with_snippet = false;
-    let values: Vec<Value> = serde_saphyr::from_multiple_with_options(&file.text, options).map_err(|error| {
-        let location = error.location();
-        RenderError {
-            file: Some(file.name.clone()),
-            line: location.map(|l| l.line()),
-            message: format!("invalid YAML: {}", yaml_problem(&error.to_string())),
-        }
-    })?;
+    let values: Vec<Value> =
+        serde_saphyr::from_multiple_with_options(&file.text, options).map_err(|error| yaml_error(file, &error))?;
+    let text: Rc<str> = Rc::from(file.text.as_str());
     values
         .into_iter()
         .filter(|value| !value.is_null())
@@ -89,7 +108,7 @@ pub fn parse(file: &File) -> Result<Vec<Document>, RenderError> {
         .map(|(i, value)| {
             let index = i + 1;
             if value.is_object() {
-                Ok(Document { file: file.name.clone(), index, value })
+                Ok(Document { file: file.name.clone(), index, value, text: text.clone() })
             } else {
                 Err(RenderError::in_file(&file.name, format!("document {index} is not a mapping")))
             }
@@ -110,10 +129,35 @@ pub fn single(file: &File, what: &str) -> Result<Document, RenderError> {
 /// The one document of `file`, which must be of `kind`.
 pub fn single_of_kind(file: &File, kind: &str) -> Result<Document, RenderError> {
     let document = single(file, kind)?;
-    if document.value.get("kind").and_then(Value::as_str) != Some(kind) {
-        return Err(RenderError::in_file(&file.name, format!("is not a {kind} (kind: {kind})")));
+    match document.value.get("kind").and_then(Value::as_str) {
+        Some(found) if found == kind => Ok(document),
+        Some(found) => Err(RenderError::in_file(&file.name, format!("has kind {found}; expected kind {kind}"))),
+        None => Err(RenderError::in_file(&file.name, format!("has no kind; expected kind {kind}"))),
     }
-    Ok(document)
+}
+
+/// A file holding one YAML value of any type (a context value).
+pub fn value(file: &File) -> Result<Value, RenderError> {
+    let mut options = serde_saphyr::options::Options::default();
+    options.with_snippet = false;
+    serde_saphyr::from_str_with_options(&file.text, options).map_err(|error| yaml_error(file, &error))
+}
+
+/// A YAML error at its file and line. The parser places a tab that starts
+/// a line (which YAML forbids in indentation) at the end of the line before;
+/// the line meant is the tab's.
+fn yaml_error(file: &File, error: &serde_saphyr::Error) -> RenderError {
+    let problem = yaml_problem(&error.to_string()).to_owned();
+    let mut line = error.location().map(|location| location.line());
+    if problem.contains("tab")
+        && let Some(reported) = line
+    {
+        let tab_line = file.text.lines().enumerate().skip(reported.saturating_sub(1) as usize).find(|(_, text)| {
+            text.trim_start_matches(' ').starts_with('\t') || text.contains(": \t") || text.contains("-\t")
+        });
+        line = tab_line.map(|(index, _)| index as u64 + 1).or(line);
+    }
+    RenderError { file: Some(file.name.clone()), line, message: format!("invalid YAML: {problem}") }
 }
 
 /// Every document of every file, in order.
@@ -143,13 +187,29 @@ mod tests {
     fn multi_document_files_skip_empty_documents() {
         let documents = parse(&file("a: 1\n---\n---\nkind: Secret\nmetadata: {name: s, namespace: docs}\n")).unwrap();
         assert_eq!(documents.len(), 2);
-        assert_eq!(documents[1].describe(), "in.yaml (document 2, Secret docs/s)");
+        assert_eq!(documents[1].describe(), "document 2 (Secret docs/s)");
+        assert_eq!(documents[1].error(&["metadata", "name"], "m").to_string(), "in.yaml:5: m");
     }
 
     #[test]
     fn syntax_errors_name_file_and_line_without_content() {
         let error = parse(&file("kind: Secret\ndata:\n  password: c2VjcmV0\n  bad: : x\n")).unwrap_err();
         assert_eq!(error.to_string(), "in.yaml:4: invalid YAML: mapping values are not allowed in this context");
+    }
+
+    #[test]
+    fn a_tab_is_reported_on_its_own_line() {
+        let error = parse(&file("kind: Secret\ndata:\n  a: b\n\tc: d\n")).unwrap_err();
+        assert_eq!(error.line, Some(4), "{error}");
+        assert!(error.message.contains("tab"), "{error}");
+    }
+
+    #[test]
+    fn a_file_of_another_kind_says_which() {
+        let error = single_of_kind(&file("kind: XDatabase\n"), "Composition").unwrap_err();
+        assert_eq!(error.to_string(), "in.yaml: has kind XDatabase; expected kind Composition");
+        let error = single_of_kind(&file("a: 1\n"), "Composition").unwrap_err();
+        assert_eq!(error.to_string(), "in.yaml: has no kind; expected kind Composition");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `-o yaml`, `-o json` and `-o table`. The table never shows a value: it
+//! `--format yaml`, `json` and `table`. The table never shows a value: it
 //! lists objects like `kubectl get secrets -A` and describes each like
 //! `kubectl describe`, with a byte count per key.
 
@@ -124,6 +124,11 @@ fn table(output: &Output) -> String {
     if let Some(readiness) = &report.readiness {
         separate(&mut text);
         readiness_table(&mut text, readiness);
+    }
+    if let Some(context) = report.context.as_ref().and_then(Value::as_object) {
+        separate(&mut text);
+        // Keys only: a table shows no value.
+        columns(&mut text, &["CONTEXT KEY"], context.keys().map(|key| vec![key.clone()]).collect());
     }
     text
 }

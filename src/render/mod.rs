@@ -9,6 +9,7 @@ pub mod documents;
 pub mod format;
 
 mod composition;
+mod functions;
 mod objects;
 mod observed;
 mod publish;
@@ -20,11 +21,12 @@ use serde_json::Value;
 use crate::diagnostics::{Diagnostic, Reason};
 use crate::explain::{self as key_accounts, Explanation};
 use crate::function::{explain, respond, to_result};
-use crate::protocol::json_to_struct;
 use crate::protocol::v1::{
     Capability, RequestMeta, Requirements, Resource, RunFunctionRequest, RunFunctionResponse, Severity, State, Target,
 };
+use crate::protocol::{json_to_struct, struct_to_json};
 pub use documents::{File, RenderError};
+
 pub use format::Format;
 use report::{ConditionReport, ExplanationReport, ReadinessReport, Report, ResultReport};
 
@@ -44,6 +46,23 @@ pub struct RenderRequest {
     pub xrd: Option<File>,
     pub claim: Option<File>,
     pub function_name: String,
+    /// `crossplane render`'s FUNCTIONS: the Function objects of the
+    /// pipeline, checked to hold this function's step's; none run.
+    pub functions: Vec<File>,
+    /// The context the pipeline starts with, as `crossplane render`'s
+    /// `--context-files` and `--context-values` give it; a later entry for
+    /// a key wins.
+    pub context: Vec<ContextEntry>,
+    /// Also print the context the function returns, as `crossplane
+    /// render --include-context` does.
+    pub include_context: bool,
+}
+
+/// One key of the pipeline's context and its value: a JSON or YAML text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextEntry {
+    pub key: String,
+    pub value: File,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,71 +73,148 @@ pub struct Rendered {
 }
 
 pub fn render(request: &RenderRequest, format: Format) -> Result<Rendered, RenderError> {
-    let missing = |what: &str| RenderError { file: None, line: None, message: format!("no {what} file given") };
-    let composite_file = request.composite.as_ref().ok_or_else(|| missing("XR"))?;
-    let composition_file = request.composition.as_ref().ok_or_else(|| missing("Composition"))?;
-    let mut composite = documents::single(composite_file, "XR")?;
-    for field in ["apiVersion", "kind"] {
-        if !composite.value.get(field).is_some_and(Value::is_string) {
-            return Err(RenderError::in_file(&composite.file, format!("the XR has no {field}")));
-        }
-    }
-    let composition = documents::single_of_kind(composition_file, "Composition")?;
-    let function_name =
-        if request.function_name.is_empty() { DEFAULT_FUNCTION_NAME } else { request.function_name.as_str() };
-    let step = composition::function_step(&composition, function_name)?;
-    publish::configure_composite(&mut composite, step.secrets_namespace.as_deref())?;
-    let secrets = documents::all(&request.secrets)?;
-    let observed = observed::observed(&documents::all(&request.observed_resources)?, &secrets)?;
-    let required: Vec<documents::Document> =
-        documents::all(&request.required_resources)?.iter().map(observed::as_stored).collect::<Result<_, _>>()?;
-    let xrd =
-        request.xrd.as_ref().map(|file| documents::single_of_kind(file, "CompositeResourceDefinition")).transpose()?;
-    let claim = request.claim.as_ref().map(|file| documents::single(file, "claim")).transpose()?;
-
-    let first_request = RunFunctionRequest {
-        meta: Some(RequestMeta { tag: String::new(), capabilities: capabilities(&composite.value) }),
-        observed: Some(State {
-            composite: Some(Resource { resource: Some(composite.to_struct()), ..Default::default() }),
-            resources: observed.resources,
-        }),
-        input: step.input.as_ref().and_then(Value::as_object).map(json_to_struct),
-        ..Default::default()
-    };
-    let mut last_request = None;
-    let (response, settled) = run_with_requirements(first_request, &required, |request| {
-        last_request = Some(request.clone());
-        respond(request)
-    });
-    let explanation = last_request.as_ref().and_then(explain);
-
+    let run = Run::new(request)?;
     let published = publish::publish(
-        &composite.value,
-        claim.as_ref().map(|c| &c.value),
-        xrd.as_ref().map(|x| &x.value),
-        &response,
-        observed.connection_secrets,
+        &run.composite.value,
+        run.claim.as_ref().map(|c| &c.value),
+        run.xrd.as_ref().map(|x| &x.value),
+        &run.response,
+        run.connection_secrets,
     );
+    let response = &run.response;
     let mut results: Vec<ResultReport> =
-        response.results.iter().map(|r| ResultReport::new(step.step.as_deref(), r)).collect();
-    let render_diagnostics = published.diagnostics.iter().chain(settled.as_ref().err());
+        response.results.iter().map(|r| ResultReport::new(run.step.step.as_deref(), r)).collect();
+    let render_diagnostics = published.diagnostics.iter().chain(run.settled.as_ref().err());
     results.extend(
         render_diagnostics.map(|diagnostic| ResultReport::new(None, &to_result(diagnostic, Target::Composite))),
     );
     let fatal = results.iter().any(|result| result.severity == Severity::Fatal);
-    let explanations = explanation
-        .map(|explanation| explain_documents(&explanation, &published, xrd.as_ref().map(|x| &x.value)))
+    let explanations = explain(&run.last_request)
+        .map(|explanation| explain_documents(&explanation, &published, run.xrd.as_ref().map(|x| &x.value)))
         .unwrap_or_default();
+    let context = request.include_context.then(|| response.context.as_ref().map(struct_to_json)).flatten();
     let output = format::Output {
         objects: published.objects,
         report: Report {
             explanations,
             results,
             conditions: response.conditions.iter().map(ConditionReport::new).collect(),
-            readiness: Some(ReadinessReport::new(&response)),
+            readiness: Some(ReadinessReport::new(response)),
+            context,
         },
     };
     Ok(Rendered { output: format::format(&output, format)?, fatal })
+}
+
+/// The RunFunctionRequest Crossplane sends this function's step for these
+/// inputs, encoded: the last of the calls render makes, whose required
+/// resources answer the function's requirements.
+pub fn function_request(request: &RenderRequest) -> Result<Vec<u8>, RenderError> {
+    use prost::Message;
+    Ok(Run::new(request)?.last_request.encode_to_vec())
+}
+
+/// The inputs read and checked, and the function run on them as Crossplane
+/// would run it.
+struct Run {
+    composite: documents::Document,
+    step: composition::FunctionStep,
+    xrd: Option<documents::Document>,
+    claim: Option<documents::Document>,
+    connection_secrets: Vec<objects::Object>,
+    last_request: RunFunctionRequest,
+    response: RunFunctionResponse,
+    /// `Err` when the function's requirements never settled.
+    settled: Result<(), Diagnostic>,
+}
+
+impl Run {
+    fn new(request: &RenderRequest) -> Result<Self, RenderError> {
+        let missing = |what: &str| RenderError { file: None, line: None, message: format!("no {what} file given") };
+        let composite_file = request.composite.as_ref().ok_or_else(|| missing("XR"))?;
+        let composition_file = request.composition.as_ref().ok_or_else(|| missing("Composition"))?;
+        let mut composite = documents::single(composite_file, "XR")?;
+        let composition = composition_of(composition_file, &composite)?;
+        for field in ["apiVersion", "kind"] {
+            if !composite.value.get(field).is_some_and(Value::is_string) {
+                return Err(RenderError::in_file(&composite.file, format!("the XR has no {field}")));
+            }
+        }
+        let function_name =
+            if request.function_name.is_empty() { DEFAULT_FUNCTION_NAME } else { request.function_name.as_str() };
+        let step = composition::function_step(&composition, function_name)?;
+        if !request.functions.is_empty() {
+            functions::check(&documents::all(&request.functions)?, function_name, step.step.as_deref())?;
+        }
+        publish::configure_composite(&mut composite, step.secrets_namespace.as_deref())?;
+        let secrets = documents::all(&request.secrets)?;
+        let observed = observed::observed(&documents::all(&request.observed_resources)?, &secrets)?;
+        let required: Vec<documents::Document> =
+            documents::all(&request.required_resources)?.iter().map(observed::as_stored).collect::<Result<_, _>>()?;
+        let xrd = request
+            .xrd
+            .as_ref()
+            .map(|file| documents::single_of_kind(file, "CompositeResourceDefinition"))
+            .transpose()?;
+        let claim = request.claim.as_ref().map(|file| documents::single(file, "claim")).transpose()?;
+
+        let first_request = RunFunctionRequest {
+            meta: Some(RequestMeta { tag: String::new(), capabilities: capabilities(&composite.value) }),
+            observed: Some(State {
+                composite: Some(Resource { resource: Some(composite.to_struct()), ..Default::default() }),
+                resources: observed.resources,
+            }),
+            input: step.input.as_ref().and_then(Value::as_object).map(json_to_struct),
+            context: initial_context(&request.context)?,
+            ..Default::default()
+        };
+        let mut last_request = first_request.clone();
+        let (response, settled) = run_with_requirements(first_request, &required, |request| {
+            last_request = request.clone();
+            respond(request)
+        });
+        Ok(Self {
+            composite,
+            step,
+            xrd,
+            claim,
+            connection_secrets: observed.connection_secrets,
+            last_request,
+            response,
+            settled,
+        })
+    }
+}
+
+/// The Composition, telling XR and Composition given the other way round
+/// apart from a wrong file.
+fn composition_of(file: &File, composite: &documents::Document) -> Result<documents::Document, RenderError> {
+    documents::single_of_kind(file, "Composition").map_err(|error| {
+        let xr_is_a_composition = composite.value.get("kind").and_then(Value::as_str) == Some("Composition");
+        if !xr_is_a_composition {
+            return error;
+        }
+        RenderError::in_file(
+            &composite.file,
+            format!(
+                "is the Composition, given where the XR goes, and {} is not a Composition: the XR comes first, \
+                 then the Composition (render XR COMPOSITION)",
+                file.name
+            ),
+        )
+    })
+}
+
+/// The context the pipeline starts with; none when no entry is given.
+fn initial_context(entries: &[ContextEntry]) -> Result<Option<prost_types::Struct>, RenderError> {
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let mut fields = serde_json::Map::new();
+    for entry in entries {
+        fields.insert(entry.key.clone(), documents::value(&entry.value)?);
+    }
+    Ok(Some(json_to_struct(&fields)))
 }
 
 /// One `Explanation` document per object the function writes keys to, in
@@ -233,6 +329,7 @@ mod tests {
             file: "required.yaml".to_owned(),
             index: 1,
             value: json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "default"}}),
+            text: "".into(),
         }
     }
 

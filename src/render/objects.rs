@@ -113,8 +113,8 @@ impl Object {
         }
     }
 
-    /// The object as the API server would hold it, for `-o yaml` and
-    /// `-o json`: here a Secret's bytes become base64.
+    /// The object as the API server would hold it, for `--format yaml`
+    /// and `json`: here a Secret's bytes become base64.
     pub fn to_json(&self) -> Map<String, Value> {
         let mut metadata =
             Map::from_iter([("name".to_owned(), json!(self.name)), ("namespace".to_owned(), json!(self.namespace))]);

@@ -30,8 +30,8 @@ pub fn observed(resources: &[Document], secrets: &[Document]) -> Result<Observed
     for document in resources {
         let name = resource_name(document)?;
         if observed.resources.contains_key(&name) {
-            return Err(RenderError::in_file(
-                &document.file,
+            return Err(document.error(
+                &["metadata", "annotations", RESOURCE_NAME_ANNOTATION],
                 format!("{}: a second observed resource named {name:?}", document.describe()),
             ));
         }
@@ -50,22 +50,29 @@ pub fn observed(resources: &[Document], secrets: &[Document]) -> Result<Observed
 }
 
 fn resource_name(document: &Document) -> Result<String, RenderError> {
-    document
+    let name = document
         .value
         .pointer("/metadata/annotations")
         .and_then(|annotations| annotations.get(RESOURCE_NAME_ANNOTATION))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            RenderError::in_file(
-                &document.file,
-                format!(
-                    "{}: has no annotation {RESOURCE_NAME_ANNOTATION}, which render needs to match it to a \
-                     composition resource",
-                    document.describe()
-                ),
-            )
-        })
+        .and_then(Value::as_str);
+    if let Some(name) = name {
+        return Ok(name.to_owned());
+    }
+    // A composed resource's connection Secret is an easy thing to give in
+    // the wrong place.
+    let hint = if document.value.get("kind").and_then(Value::as_str) == Some("Secret") {
+        "; a Secret that holds a composed resource's connection details goes in --secrets"
+    } else {
+        ""
+    };
+    Err(document.error(
+        &["metadata"],
+        format!(
+            "{}: has no annotation {RESOURCE_NAME_ANNOTATION}, which render needs to match it to a composition \
+             resource{hint}",
+            document.describe()
+        ),
+    ))
 }
 
 /// The Secret named by the resource's `spec.writeConnectionSecretToRef`
@@ -115,7 +122,10 @@ fn secret_data(secret: &Document) -> Result<BTreeMap<String, Vec<u8>>, RenderErr
     if let Some(encoded) = secret.value.get("data").and_then(Value::as_object) {
         for (key, value) in encoded {
             let decoded = value.as_str().and_then(|text| BASE64.decode(text).ok()).ok_or_else(|| {
-                RenderError::in_file(&secret.file, format!("{}: data.{key} is not base64 text", secret.describe()))
+                secret.error(
+                    &["data", key],
+                    format!("{}: data.{key} is not base64 text; write text under stringData", secret.describe()),
+                )
             })?;
             data.insert(key.clone(), decoded);
         }
@@ -123,7 +133,7 @@ fn secret_data(secret: &Document) -> Result<BTreeMap<String, Vec<u8>>, RenderErr
     if let Some(plain) = secret.value.get("stringData").and_then(Value::as_object) {
         for (key, value) in plain {
             let text = value.as_str().ok_or_else(|| {
-                RenderError::in_file(&secret.file, format!("{}: stringData.{key} is not text", secret.describe()))
+                secret.error(&["stringData", key], format!("{}: stringData.{key} is not text", secret.describe()))
             })?;
             data.insert(key.clone(), text.as_bytes().to_vec());
         }

@@ -168,6 +168,9 @@ pub struct Report {
     pub results: Vec<ResultReport>,
     pub conditions: Vec<ConditionReport>,
     pub readiness: Option<ReadinessReport>,
+    /// The context the function returned, when asked for (`crossplane
+    /// render --include-context`).
+    pub context: Option<Value>,
 }
 
 impl Report {
@@ -175,7 +178,13 @@ impl Report {
         let explanations = self.explanations.iter().map(ExplanationReport::to_json);
         let results = self.results.iter().map(ResultReport::to_json);
         let conditions = self.conditions.iter().map(ConditionReport::to_json);
-        explanations.chain(results).chain(conditions).chain(self.readiness.iter().map(ReadinessReport::to_json))
+        let readiness = self.readiness.iter().map(ReadinessReport::to_json);
+        let context = self.context.iter().map(|fields| {
+            let mut document = header("Context");
+            document.insert("fields".to_owned(), fields.clone());
+            document
+        });
+        explanations.chain(results).chain(conditions).chain(readiness).chain(context)
     }
 }
 

@@ -48,7 +48,7 @@ mod tests {
     use serde_json::json;
 
     fn document(value: Value) -> Document {
-        Document { file: "required.yaml".to_owned(), index: 1, value }
+        Document { file: "required.yaml".to_owned(), index: 1, value, text: "".into() }
     }
 
     fn secret(namespace: &str, name: &str, labels: Value) -> Document {

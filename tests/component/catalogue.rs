@@ -251,7 +251,7 @@ fn render_with(file: &str, text: &[u8]) -> Outcome {
         &xrd,
         "--claim",
         &claim,
-        "-o",
+        "--format",
         "table",
     ];
     let output = cli(&args, b"");

@@ -437,6 +437,7 @@ impl Files {
             xrd: self.xrd.as_ref().map(|xrd| file("xrd.yaml", xrd)),
             claim: self.claim.as_ref().map(|claim| file("claim.yaml", claim)),
             function_name: String::new(),
+            options: None,
         }
     }
 

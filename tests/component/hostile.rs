@@ -8,7 +8,8 @@ use std::time::Duration;
 use crate::harness::{Request, run_bytes};
 
 /// A component of this project's world whose `run-function` does `body`
-/// (WebAssembly text) and whose `render` and `convert` trap.
+/// (WebAssembly text) and whose `render`, `function-request` and `convert`
+/// trap.
 fn component(body: &str) -> Vec<u8> {
     let module = format!(
         r#"(module
@@ -19,8 +20,10 @@ fn component(body: &str) -> Vec<u8> {
                 {body})
             (func (export "crossplane:connection-details/renderer@0.1.0#render") (param i32) (result i32)
                 unreachable)
+            (func (export "crossplane:connection-details/renderer@0.1.0#function-request") (param i32) (result i32)
+                unreachable)
             (func (export "crossplane:connection-details/renderer@0.1.0#convert")
-                (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+                (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
                 unreachable))"#
     );
     let mut module = wat::parse_str(module).expect("the test's WebAssembly text parses");

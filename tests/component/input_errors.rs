@@ -15,13 +15,24 @@ const PREFIX: &str = "invalid function input (connection.fn.crossplane.io/v1beta
 #[test]
 fn wrong_kind() {
     let message = fatal_for(json!({"apiVersion": API_VERSION, "kind": "ConnectionDetail"}));
-    assert_eq!(message, format!("{PREFIX}kind: must be ConnectionDetails"));
+    assert_eq!(
+        message,
+        format!(
+            "{PREFIX}kind: must be ConnectionDetails, not \"ConnectionDetail\"; did you mean \"ConnectionDetails\"?"
+        )
+    );
 }
 
 #[test]
 fn wrong_api_version() {
     let message = fatal_for(json!({"apiVersion": "connection.fn.crossplane.io/v1", "kind": "ConnectionDetails"}));
-    assert_eq!(message, format!("{PREFIX}apiVersion: must be connection.fn.crossplane.io/v1beta1"));
+    assert_eq!(
+        message,
+        format!(
+            "{PREFIX}apiVersion: must be connection.fn.crossplane.io/v1beta1, not \"connection.fn.crossplane.io/v1\"; \
+             did you mean \"connection.fn.crossplane.io/v1beta1\"?"
+        )
+    );
 }
 
 #[test]
@@ -68,7 +79,7 @@ fn several_problems_arrive_in_one_fatal_result() {
     assert_eq!(
         message,
         format!(
-            "{PREFIX}extra: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness, derived, secrets, configMaps, connectionSecretMetadata, connectionSecretResourceName, pushSecrets; mode: must be one of Auto, Composite, Secret"
+            "{PREFIX}extra: unknown field; expected one of apiVersion, kind, metadata, resources, connectionSecretKeys, writeConnectionSecretToRef, writeConnectionSecretsToNamespace, mode, readiness, derived, secrets, configMaps, connectionSecretMetadata, connectionSecretResourceName, pushSecrets; mode: must be one of Auto, Composite, Secret; what is there (6 characters) is not close to any of them"
         )
     );
 }

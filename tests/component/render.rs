@@ -42,7 +42,7 @@ fn render_example(example: &str, extra: &[&str]) -> Output {
 }
 
 fn assert_golden(example: &str, format: &str, file: &str) {
-    let output = render_example(example, &["-o", format]);
+    let output = render_example(example, &["--format", format]);
     assert_eq!(output.status, exit::SUCCESS, "{example}: {}", output.stderr);
     let actual = String::from_utf8(output.stdout).unwrap();
     let expected_path = repo_path(&format!("examples/{example}/expected/{file}"));
@@ -93,7 +93,7 @@ fn secret_sizes(document: &Value) -> Vec<(String, usize)> {
 }
 
 fn json_documents(example: &str, extra: &[&str]) -> Vec<Value> {
-    let mut args: Vec<&str> = vec!["-o", "json"];
+    let mut args: Vec<&str> = vec!["--format", "json"];
     args.extend(extra);
     let output = render_example(example, &args);
     assert_eq!(output.status, exit::SUCCESS, "{}", output.stderr);
@@ -178,7 +178,7 @@ fn every_rendered_secret_is_a_valid_kubernetes_secret() {
 #[test]
 fn yaml_is_a_valid_stream_of_the_same_documents_as_json() {
     for example in &examples() {
-        let yaml = render_example(example, &["-o", "yaml"]);
+        let yaml = render_example(example, &["--format", "yaml"]);
         let text = String::from_utf8(yaml.stdout).unwrap();
         let parsed: Vec<Value> = serde_saphyr::from_multiple(&text).expect("-o yaml parses as YAML");
         assert_eq!(parsed, json_documents(example, &[]), "{example}");
@@ -192,7 +192,7 @@ fn a_referenced_secret_that_is_not_given_leaves_its_keys_pending() {
     assert_eq!(output.status, exit::SUCCESS, "{}", output.stderr);
     let documents: Vec<Value> = {
         let mut json_args = without_secrets.clone();
-        json_args.extend(["-o".to_owned(), "json".to_owned()]);
+        json_args.extend(["--format".to_owned(), "json".to_owned()]);
         serde_json::from_slice(&render(&json_args).stdout).unwrap()
     };
     assert_eq!(secret_sizes(find(&documents, "default", "my-access-key-secret")), []);
@@ -208,7 +208,7 @@ fn folders_of_files_are_read_in_name_order() {
     std::fs::write(folder.path().join("notes.txt"), "not yaml, not read").unwrap();
     let args = replace_flag(&example_args("aws-iam"), "--observed-resources", &folder.path().display().to_string());
     let mut json_args = args.clone();
-    json_args.extend(["-o".to_owned(), "json".to_owned()]);
+    json_args.extend(["--format".to_owned(), "json".to_owned()]);
     let output = render(&json_args);
     assert_eq!(output.status, exit::SUCCESS, "{}", output.stderr);
     let documents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
@@ -264,7 +264,7 @@ fn an_observed_resource_without_the_annotation_exits_2_naming_it() {
     assert_eq!(
         output.stderr,
         format!(
-            "error: {0}: {0} (document 4, AccessKey test-secrets-key2): has no annotation \
+            "error: {0}:45: document 4 (AccessKey test-secrets-key2): has no annotation \
              crossplane.io/composition-resource-name, which render needs to match it to a composition resource\n",
             observed.display()
         )
@@ -279,7 +279,7 @@ fn an_invalid_function_input_is_a_fatal_result_and_exit_1() {
     std::fs::write(&composition, text.replace("kind: ConnectionDetails", "kind: ConnectionDetail")).unwrap();
     let args = replace_arg(&example_args("aws-iam"), 2, &composition.display().to_string());
     let mut table_args = args.clone();
-    table_args.extend(["-o".to_owned(), "table".to_owned()]);
+    table_args.extend(["--format".to_owned(), "table".to_owned()]);
     let output = render(&table_args);
     assert_eq!(output.status, exit::FATAL_RESULT, "{}", output.stderr);
     let text = String::from_utf8(output.stdout).unwrap();
@@ -289,7 +289,7 @@ fn an_invalid_function_input_is_a_fatal_result_and_exit_1() {
 #[test]
 fn the_table_never_shows_a_value() {
     use base64::Engine;
-    let table = String::from_utf8(render_example("aws-iam", &["-o", "table"]).stdout).unwrap();
+    let table = String::from_utf8(render_example("aws-iam", &["--format", "table"]).stdout).unwrap();
     let mut values = 0;
     for secret in json_documents("aws-iam", &[]).iter().filter(|d| d["kind"] == "Secret") {
         for encoded in secret["data"].as_object().unwrap().values().filter_map(Value::as_str) {
@@ -313,7 +313,7 @@ fn data_keys(document: &Value) -> Vec<String> {
 #[test]
 fn scenario_d_without_the_admin_password_secret_holds_readiness() {
     let mut args = drop_flag(&example_args("aso"), "--required-resources");
-    args.extend(["-o".to_owned(), "json".to_owned()]);
+    args.extend(["--format".to_owned(), "json".to_owned()]);
     let output = render(&args);
     assert_eq!(output.status, exit::SUCCESS, "{}", output.stderr);
     let documents: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
@@ -446,7 +446,7 @@ fn a_secret_with_no_key_yet_is_explained_though_it_is_not_composed() {
         repo_path("examples/aws-iam-v2/composition.yaml").display().to_string(),
         "--observed-resources".to_owned(),
         repo_path("examples/aws-iam-v2/observed.yaml").display().to_string(),
-        "-o".to_owned(),
+        "--format".to_owned(),
         "json".to_owned(),
     ];
     let mut full = vec!["render".to_owned()];
@@ -460,7 +460,7 @@ fn a_secret_with_no_key_yet_is_explained_though_it_is_not_composed() {
     let reason = pending["keys"][0]["reason"].as_str().unwrap();
     assert!(reason.contains("holds no keys yet (Secret default/key"), "{reason}");
     let text = String::from_utf8(
-        render(&[full[..full.len() - 2].to_vec(), vec!["-o".to_owned(), "table".to_owned()]].concat()).stdout,
+        render(&[full[..full.len() - 2].to_vec(), vec!["--format".to_owned(), "table".to_owned()]].concat()).stdout,
     )
     .unwrap();
     assert!(text.contains("Secret default/test-secrets-connection is not composed yet"), "{text}");

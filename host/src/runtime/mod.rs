@@ -35,7 +35,7 @@ mod bindings {
 
 pub use bindings::exports::crossplane::connection_details::function_runner::{Error as ComponentError, ErrorKind};
 pub use bindings::exports::crossplane::connection_details::renderer::{
-    ConvertRequest, Converted, File, InputError, OutputFormat, RenderRequest, Rendered,
+    ContextEntry, ConvertRequest, Converted, File, InputError, OutputFormat, RenderOptions, RenderRequest, Rendered,
 };
 use bindings::{ConnectionDetails, ConnectionDetailsPre};
 
@@ -126,6 +126,16 @@ impl Runtime {
         let instance = self.instantiate(&mut store).await?;
         let renderer = instance.crossplane_connection_details_renderer();
         renderer.call_render(&mut store, request, format).await.map_err(|error| RunError::from_trap(&error))
+    }
+
+    /// Runs `function-request` in a fresh store: the encoded
+    /// RunFunctionRequest render sends for these inputs.
+    pub async fn function_request(&self, request: &RenderRequest) -> Result<Result<Vec<u8>, InputError>, RunError> {
+        let _turn = self.calls.acquire().await;
+        let mut store = self.new_store();
+        let instance = self.instantiate(&mut store).await?;
+        let renderer = instance.crossplane_connection_details_renderer();
+        renderer.call_function_request(&mut store, request).await.map_err(|error| RunError::from_trap(&error))
     }
 
     /// Runs `convert` in a fresh store. The inner `Err` is the component's
