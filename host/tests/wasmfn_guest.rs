@@ -18,9 +18,12 @@ const GUEST_TARGET: &str = "wasm32-wasip1";
 /// The playground's small profile (Cargo.toml), which the guest shares.
 const GUEST_PROFILE: &str = "component";
 const GUEST_FILE: &str = "connection_details_wasmfn.wasm";
-/// The component's size budget (issue 8, BENCHMARKS.md), which the guest
-/// meets.
-const SIZE_BUDGET: usize = 1024 * 1024;
+/// The guest's size budget. It met issue 8's 1 MiB (973,542 bytes) until
+/// the secret-name patches gained function-patch-and-transform's transforms
+/// (regex-lite, SHA-1/2) and templates their bounds and named errors: 1,173,223
+/// bytes on 2026-12-03. Raised to 1.25 MiB so that growth past that is seen;
+/// BENCHMARKS.md and the README say what would win the rest back.
+const SIZE_BUDGET: usize = 1280 * 1024;
 /// What the loader lets a guest import besides WASI preview 1.
 const WASMFN_IMPORTS: [(&str, &[ValType], &[ValType]); 2] = [
     ("log", &[ValType::I32, ValType::I32, ValType::I32], &[]),
