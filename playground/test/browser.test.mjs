@@ -552,7 +552,7 @@ describe('the Flow view', () => {
     await selectExample(page, 'aso');
     assert.equal(await edit(page, 'Composition', (text) => text.replace('{{ host }}', '{{ host | b64decode }}')), 'rendered');
     await showTab(page, 'Flow');
-    const failed = page.getByRole('img', { name: /^postgresUrl: Failed — the template failed: invalid operation at line 1\. Derived by a template reading admin-password, admin-user, host\./ });
+    const failed = page.getByRole('img', { name: /^postgresUrl: Failed — the template failed: b64decode: host is not base64 at line 1\. Derived by a template reading admin-password, admin-user, host\./ });
     assert.equal(await failed.getAttribute('data-state'), 'Failed');
     assert.equal(await page.locator('path.edge.reads[data-to="key:postgresUrl"]').count(), 3);
     await failed.hover();

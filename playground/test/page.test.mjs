@@ -245,7 +245,7 @@ describe('the Flow', () => {
     const texts = exampleTexts('aso');
     texts.composition = texts.composition.replace('{{ host }}', '{{ host | b64decode }}');
     const key = flowOf(texts).model.keys.find((candidate) => candidate.name === 'postgresUrl');
-    assert.deepEqual([key.state, key.reason], ['Failed', 'the template failed: invalid operation at line 1']);
+    assert.deepEqual([key.state, key.reason], ['Failed', 'the template failed: b64decode: host is not base64 at line 1']);
   });
 
   test('never a value: the model holds names, states, reasons and sizes only', () => {
