@@ -2,13 +2,17 @@
 //! `fmt.Sprintf` with the verbs `%s`, `%v` and `%d`, Go's `%v` text of every
 //! value a transform can hold, and the float64 text of `strconv`.
 //!
+//! Objects print in key order, as Go prints maps, because serde_json's map
+//! is ordered by key (its `preserve_order` feature is off; the tests of
+//! maps here and in `gojson` would fail if it were on).
+//!
 //! Where Go writes an error into its output (`%!s(int64=5)`, `%!v(MISSING)`,
 //! `%!(EXTRA string=x)`), which can only make a name Kubernetes refuses,
 //! this formatter refuses instead and says which verb and what it got.
 
 use std::fmt::{self, Write};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::go_kind;
 
@@ -188,7 +192,7 @@ fn write_value(out: &mut String, verb: Verb, value: &Value) -> Result<(), &'stat
         }
         (_, Value::Object(map)) => {
             out.push_str("map[");
-            for (index, (key, item)) in sorted(map).into_iter().enumerate() {
+            for (index, (key, item)) in map.iter().enumerate() {
                 if index > 0 {
                     out.push(' ');
                 }
@@ -201,13 +205,6 @@ fn write_value(out: &mut String, verb: Verb, value: &Value) -> Result<(), &'stat
         (_, other) => return Err(go_kind(other)),
     }
     Ok(())
-}
-
-/// An object's entries in Go's order for maps: by key.
-pub(super) fn sorted(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
-    let mut entries: Vec<_> = map.iter().collect();
-    entries.sort_by(|a, b| a.0.cmp(b.0));
-    entries
 }
 
 /// The shortest decimal digits that read back as `x`, and where the point

@@ -2,13 +2,14 @@
 //! `json.Marshal` for the `ToJson` and hash conversions (its text differs
 //! from serde_json's: `<`, `>`, `&`, U+2028 and U+2029 are escaped, floats
 //! are `1e+21`), and `json.Unmarshal` into `any`, where every number is a
-//! float64.
+//! float64. Objects are written in key order, as Go writes maps (see
+//! [`gofmt`](super::gofmt) for why serde_json's order is that).
 
 use std::fmt::Write;
 
 use serde_json::{Number, Value};
 
-use super::gofmt::{float_json, sorted};
+use super::gofmt::float_json;
 
 /// `json.Marshal(value)` in Go.
 pub fn marshal(value: &Value) -> String {
@@ -40,7 +41,7 @@ fn write_json(out: &mut String, value: &Value) {
         }
         Value::Object(map) => {
             out.push('{');
-            for (index, (key, item)) in sorted(map).into_iter().enumerate() {
+            for (index, (key, item)) in map.iter().enumerate() {
                 if index > 0 {
                     out.push(',');
                 }

@@ -115,3 +115,71 @@ fn a_resource_name_shared_with_a_destination_is_an_input_error() {
          secret-creds is also the resource name of the fan-out Secret creds; each composed resource needs its own"
     );
 }
+
+/// function-patch-and-transform v0.10.8, connection_test.go,
+/// TestGetConnectionSecretRef, case PatchFromCompositeFieldPath: the
+/// Secret's name is the XR's UID through a string Format transform, its
+/// namespace `spec.parameters.env`. P&T's XR is in namespace `production`,
+/// where a namespaced XR cannot compose a Secret into `prod` (the second
+/// half); a cluster-scoped v2 XR can, and gets P&T's name and namespace.
+#[test]
+fn a_secret_name_patch_with_transforms_names_the_secret_as_patch_and_transform_does() {
+    let patches = json!({"writeConnectionSecretToRef": {"patches": [
+        {"type": "FromCompositeFieldPath", "fromFieldPath": "metadata.uid", "toFieldPath": "name",
+            "transforms": [{"type": "string", "string": {"type": "Format", "fmt": "%s-cool-creds"}}]},
+        {"type": "FromCompositeFieldPath", "fromFieldPath": "spec.parameters.env", "toFieldPath": "namespace"},
+    ]}});
+    let with_xr = |metadata: Value| {
+        let mut request = with_database(Request::modern(database_keys(patches.clone())));
+        request.0["observed"]["composite"]["resource"]["metadata"] = metadata;
+        request.0["observed"]["composite"]["resource"]["spec"]["parameters"] = json!({"env": "prod"});
+        request
+    };
+    let cluster_scoped = with_xr(json!({"name": "my-database", "uid": "test-uid-456"})).run();
+    assert_eq!(cluster_scoped.results(), []);
+    let secret = cluster_scoped.desired_resource("connection-secret").expect("the combined Secret");
+    assert_eq!(secret["resource"]["metadata"], json!({"name": "test-uid-456-cool-creds", "namespace": "prod"}));
+    assert_eq!(cluster_scoped.secret_data("connection-secret")["password"], PASSWORD);
+
+    let namespaced = with_xr(json!({"name": "my-database", "namespace": "production", "uid": "test-uid-456"})).run();
+    let fatal = namespaced.single_fatal();
+    assert!(
+        fatal.contains("writeConnectionSecretToRef.namespace: prod is not the composite's namespace production"),
+        "{fatal}"
+    );
+}
+
+/// A transform the function cannot apply is refused where the input is
+/// read, with its field path and the closest spelling, and nothing is
+/// composed; one that fails on the XR's value names its patch and
+/// transform.
+#[test]
+fn a_transform_the_function_cannot_apply_is_an_input_error_naming_it() {
+    let patch = |transforms: Value| {
+        database_keys(json!({"writeConnectionSecretToRef": {"patches": [
+            {"fromFieldPath": "metadata.name", "toFieldPath": "name", "transforms": transforms},
+        ]}}))
+    };
+    let misspelt = with_database(Request::modern(patch(json!([
+        {"type": "string", "string": {"type": "Convert", "convert": "ToLower"}},
+        {"type": "string", "string": {"type": "Fromat", "fmt": "%s-creds"}},
+    ]))))
+    .run();
+    assert_eq!(
+        misspelt.single_fatal(),
+        "invalid function input (connection.fn.crossplane.io/v1beta1 ConnectionDetails): \
+         writeConnectionSecretToRef.patches[0].transforms[1].string.type: unknown value \"Fromat\"; did you mean \
+         \"Format\"?"
+    );
+    assert!(misspelt.desired_resource("connection-secret").is_none());
+
+    let unmapped = with_database(Request::modern(patch(json!([{"type": "map", "map": {"prod": "p-creds"}}])))).run();
+    let fatal = unmapped.single_fatal();
+    assert!(
+        fatal.contains(
+            "writeConnectionSecretToRef.patches[0].transforms[0].map: has no entry for the value (a string of 2 \
+             bytes); its keys are prod"
+        ),
+        "{fatal}"
+    );
+}

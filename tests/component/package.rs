@@ -91,6 +91,56 @@ fn the_crd_rejects_malformed_inputs() {
     }
 }
 
+/// Every kind of transform the function reads, in the form the CRD
+/// describes: the reader and the schema agree on it, and on a misspelling.
+#[test]
+fn the_crd_accepts_the_transforms_the_function_reads() {
+    let with_transforms = |transforms: Value| {
+        serde_json::json!({
+            "apiVersion": "connection.fn.crossplane.io/v1beta1", "kind": "ConnectionDetails",
+            "writeConnectionSecretToRef": {"patches": [
+                {"fromFieldPath": "metadata.uid", "toFieldPath": "name", "transforms": transforms},
+                {"type": "CombineFromComposite", "toFieldPath": "namespace", "combine": {"strategy": "string",
+                    "variables": [{"fromFieldPath": "spec.team"}], "string": {"fmt": "team-%s"}},
+                    "transforms": [{"type": "string", "string": {"type": "Convert", "convert": "ToLower"}}]},
+            ]},
+        })
+    };
+    let every_kind = with_transforms(serde_json::json!([
+        {"type": "map", "map": {"a": "b", "c": {"d": [1]}}},
+        {"type": "match", "match": {"patterns": [
+            {"type": "literal", "literal": "b", "result": 2},
+            {"type": "regexp", "regexp": "^x", "result": null},
+        ], "fallbackTo": "Input"}},
+        {"type": "match", "match": {"patterns": [{"literal": "z"}], "fallbackValue": {"any": ["thing"]}}},
+        {"type": "math", "math": {"type": "Multiply", "multiply": 2}},
+        {"type": "math", "math": {"type": "ClampMin", "clampMin": 1}},
+        {"type": "math", "math": {"type": "ClampMax", "clampMax": 9}},
+        {"type": "convert", "convert": {"toType": "string"}},
+        {"type": "convert", "convert": {"toType": "float64", "format": "quantity"}},
+        {"type": "convert", "convert": {"toType": "object", "format": "json"}},
+        {"type": "string", "string": {"type": "Format", "fmt": "%v"}},
+        {"type": "string", "string": {"type": "Convert", "convert": "ToSha256"}},
+        {"type": "string", "string": {"type": "TrimPrefix", "trim": "a"}},
+        {"type": "string", "string": {"type": "TrimSuffix", "trim": "z"}},
+        {"type": "string", "string": {"type": "Regexp", "regexp": {"match": "([a-f]+)", "group": 1}}},
+        {"type": "string", "string": {"type": "Join", "join": {"separator": "-"}}},
+        {"type": "string", "string": {"type": "Replace", "replace": {"search": "x", "replace": ""}}},
+    ]));
+    assert_eq!(errors_for(&every_kind), Vec::<String>::new());
+    assert!(
+        connection_details::input::parse(&every_kind).is_ok(),
+        "{:?}",
+        connection_details::input::parse(&every_kind)
+    );
+
+    let misspelt = with_transforms(serde_json::json!([{"type": "string", "string": {"type": "Fromat", "fmt": "%s"}}]));
+    let at = "writeConnectionSecretToRef.patches[0].transforms[0].string.type";
+    assert_eq!(errors_for(&misspelt), [format!("input.{at}: not one of the enum values")]);
+    let reader = connection_details::input::parse(&misspelt).unwrap_err().to_string();
+    assert!(reader.ends_with(&format!("{at}: unknown value \"Fromat\"; did you mean \"Format\"?")), "{reader}");
+}
+
 #[test]
 fn the_package_is_a_composition_function() {
     let package = yaml("package/crossplane.yaml");
