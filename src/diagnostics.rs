@@ -52,6 +52,11 @@ pub enum Reason {
     RequirementsUnsettled,
     /// Required keys are missing.
     WaitingForKeys,
+    /// A PushSecret waits for the Secret it pushes to be composed.
+    WaitingForSecret,
+    /// This step composes a Secret in place of an earlier step's, keeping
+    /// its keys.
+    SecretTakenOver,
     /// Every required key is present.
     Available,
 }
@@ -76,6 +81,8 @@ impl Reason {
             Self::ConnectionDetailsIgnored => "ConnectionDetailsIgnored",
             Self::RequirementsUnsettled => "RequirementsUnsettled",
             Self::WaitingForKeys => "WaitingForKeys",
+            Self::WaitingForSecret => "WaitingForSecret",
+            Self::SecretTakenOver => "SecretTakenOver",
             Self::Available => "Available",
         }
     }

@@ -34,8 +34,8 @@ pub fn apply(reference: &SecretRef, xr: &Value) -> Result<SecretRef, String> {
 }
 
 /// The patch's format filled with the XR's values, or `None` when one is
-/// absent.
-fn patched_text(patch: &RefPatch, xr: &Value) -> Option<String> {
+/// absent. Whatever the patch sets: a push's remote key takes it too.
+pub fn patched_text<To>(patch: &RefPatch<To>, xr: &Value) -> Option<String> {
     let values: Vec<String> = patch
         .from
         .iter()

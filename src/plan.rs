@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::aggregate::{self, Aggregate, ObservedResources};
 use crate::allowlist;
+use crate::collisions::{self, Composed, EarlierResources, Surroundings};
 use crate::composite::Composite;
 use crate::diagnostics::{Diagnostic, Reason};
 use crate::fanout;
@@ -24,7 +25,8 @@ use crate::secretref::{ExistingSecrets, Fetched, SecretId};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub destination: Destination,
-    /// The combined secret: produced keys that the allow-list keeps.
+    /// The combined secret: produced keys that the allow-list keeps, over
+    /// the keys of an earlier step's Secret it takes over.
     pub keys: BTreeMap<KeyName, SecretBytes>,
     pub readiness: Option<Readiness>,
     /// Secrets to ask Crossplane for, for `fromSecretKeyRef`.
@@ -86,12 +88,14 @@ impl Gathered {
     }
 }
 
-/// Plans a request: [`gather`], then the fan-out, the pushes, readiness and
-/// what to tell the user.
+/// Plans a request: [`gather`], then the fan-out, the pushes, the
+/// collisions with what `earlier` steps composed and what else exists,
+/// readiness and what to tell the user.
 pub fn plan(
     input: Option<&Value>,
     composite: &Value,
     resources: &ObservedResources<'_>,
+    earlier: &EarlierResources,
     fetch: &dyn Fn(&SecretId) -> Fetched,
 ) -> Result<Plan, Diagnostic> {
     let gathered = gather(input, composite, resources, fetch)?;
@@ -100,29 +104,24 @@ pub fn plan(
         let messages: Vec<&str> = failures.iter().map(|failure| failure.message.as_str()).collect();
         return Err(Diagnostic::fatal(Reason::TemplateFailed, messages.join("; ")));
     }
-    let fan_out = gathered.fan_out()?;
-    let Gathered { input, destination, existing, aggregate, .. } = gathered;
-    let pushes = push::pushes(&input, &destination, &fan_out, resources).map_err(invalid_input)?;
-    if let Destination::Secret(secret) = &destination {
-        let others = fan_out
-            .iter()
-            .map(|object| (object.resource_name(), format!("fan-out {} {}", object.kind, object.name)))
-            .chain(pushes.iter().map(|push| (push.resource_name(), format!("PushSecret {}", push.name))));
-        if let Some((_, clash)) = others.into_iter().find(|(name, _)| *name == secret.resource) {
-            return Err(invalid_input(format!(
-                "connectionSecretResourceName: {} is also the resource name of the {clash}; \
-                 each composed resource needs its own",
-                secret.resource
-            )));
-        }
-    }
+    let mut fan_out = gathered.fan_out()?;
+    let Gathered { input, composite: xr, destination, existing, aggregate } = gathered;
+    let pushes =
+        push::pushes(&input, push::Xr { composite: &xr, object: composite }, &destination, &fan_out, resources)
+            .map_err(invalid_input)?;
+    let mut keys = allowlist::apply(&input.connection_secret_keys, &aggregate.produced);
+    let composed = Composed { destination: &destination, keys: &mut keys, fan_out: &mut fan_out, pushes: &pushes };
+    let around = Surroundings { composite: &xr, observed: resources, existing: &existing, earlier };
+    let taken_over = collisions::settle(&input, composed, &around)?;
+    let (pushes, waiting_pushes) = push::with_their_secrets(pushes, &keys, &fan_out);
     let mut diagnostics = aggregate::conflicts(&input);
     diagnostics.extend(unused_secret_settings(&input, &destination));
     diagnostics.extend(allowlist::unproducible_keys(&input));
     diagnostics.extend(existing.problems(&input));
+    diagnostics.extend(taken_over.into_iter().chain(waiting_pushes));
     Ok(Plan {
         destination,
-        keys: allowlist::apply(&input.connection_secret_keys, &aggregate.produced),
+        keys,
         readiness: readiness::evaluate(&input, &aggregate.produced),
         requirements: existing.ids().cloned().collect(),
         fan_out,
@@ -158,6 +157,6 @@ fn unused_secret_settings(input: &input::Input, destination: &Destination) -> Ve
         .collect()
 }
 
-fn invalid_input(message: String) -> Diagnostic {
+pub(crate) fn invalid_input(message: String) -> Diagnostic {
     Diagnostic::fatal(Reason::InvalidInput, format!("invalid function input ({API_VERSION} {KIND}): {message}"))
 }

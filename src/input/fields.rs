@@ -7,9 +7,10 @@ use serde_json::{Map, Value};
 
 use super::reader::{ANY_FIELDS, Path, Reader};
 use super::{
-    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, PushSecretSpec, RefField, RefPatch,
-    RequiredKeys, ResourceEntry, SecretKeyRef, SecretRef, Source, StoreKind,
+    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, PushField, PushSecretSpec, RefField,
+    RefPatch, RequiredKeys, ResourceEntry, SecretKeyRef, SecretRef, Source, StoreKind,
 };
+use crate::composite::Placeholder;
 use crate::derive;
 use crate::fieldpath::FieldPath;
 use crate::metadata::{LabelValue, MAX_ANNOTATION_BYTES, MetadataKey, ObjectMetadata};
@@ -35,8 +36,23 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
     "connectionSecretResourceName",
     "pushSecrets",
 ];
-const PUSH_SECRET_FIELDS: &[&str] =
-    &["name", "secret", "store", "remoteKey", "keys", "refreshInterval", "updatePolicy", "deletionPolicy"];
+const PUSH_SECRET_FIELDS: &[&str] = &[
+    "name",
+    "secret",
+    "store",
+    "remoteKey",
+    "patches",
+    "sharedRemoteKey",
+    "keys",
+    "refreshInterval",
+    "updatePolicy",
+    "deletionPolicy",
+];
+/// What patches may set, by `toFieldPath`.
+const REF_PATCH_TARGETS: &[(&str, RefField)] = &[("name", RefField::Name), ("namespace", RefField::Namespace)];
+const PUSH_PATCH_TARGETS: &[(&str, PushField)] = &[("remoteKey", PushField::RemoteKey)];
+/// What a push's `remoteKey` may say of the XR.
+const REMOTE_KEY_PLACEHOLDERS: [Placeholder; 3] = Placeholder::ALL;
 /// For objects whose fields are not ours to check.
 const DETAIL_FIELDS: &[&str] =
     &["name", "type", "value", "fromConnectionSecretKey", "fromFieldPath", "fromSecretKeyRef"];
@@ -143,7 +159,12 @@ impl Reader {
         let name = map.get("name").and_then(|v| self.name(v, &path.field("name"), ObjectName::new));
         let secret = map.get("secret").and_then(|v| self.name(v, &path.field("secret"), ObjectName::new));
         let store = self.store(map.get("store"), &path.field("store"));
-        let remote_key = self.required_text(map, path, "remoteKey", "where the keys land in the store");
+        let patches = self.list(map.get("patches"), &path.field("patches"), |reader, item, item_path| {
+            reader.ref_patch(item, item_path, PUSH_PATCH_TARGETS)
+        });
+        let remote_key = self.remote_key(map, path, !patches.is_empty());
+        let shared_remote_key =
+            map.get("sharedRemoteKey").and_then(|v| self.boolean(v, &path.field("sharedRemoteKey"))).unwrap_or(false);
         let keys = self.key_list(map.get("keys"), &path.field("keys"));
         let refresh_interval =
             map.get("refreshInterval").and_then(|v| self.duration(v, &path.field("refreshInterval")));
@@ -157,12 +178,30 @@ impl Reader {
             secret,
             store_name,
             store_kind,
-            remote_key: remote_key?.to_owned(),
+            remote_key: remote_key?,
+            patches,
+            shared_remote_key,
             keys,
             refresh_interval,
             update_policy,
             deletion_policy,
         })
+    }
+
+    /// `remoteKey`, which may be left to a patch and may name the XR only
+    /// by the placeholders it knows. `Some(None)`: a patch sets it.
+    fn remote_key(&mut self, map: &Map<String, Value>, path: &Path, patched: bool) -> Option<Option<String>> {
+        if patched && !map.contains_key("remoteKey") {
+            return Some(None);
+        }
+        let what = "where the keys land in the store (or a patch to remoteKey)";
+        let text = self.required_text(map, path, "remoteKey", what)?;
+        if Placeholder::unknown_in(text, &REMOTE_KEY_PLACEHOLDERS) {
+            let allowed = Placeholder::describe(&REMOTE_KEY_PLACEHOLDERS);
+            self.fail(&path.field("remoteKey"), format!("substitutes only {allowed}"));
+            return None;
+        }
+        Some(Some(text.to_owned()))
     }
 
     fn store(&mut self, value: Option<&Value>, path: &Path) -> Option<(ObjectName, StoreKind)> {
@@ -360,7 +399,9 @@ impl Reader {
     fn secret_ref(&mut self, value: &Value, path: &Path) -> Option<SecretRef> {
         let map = self.object(value, path, &["name", "namespace", "patches"])?;
         let namespace = map.get("namespace").and_then(|v| self.name(v, &path.field("namespace"), Namespace::new));
-        let patches = self.list(map.get("patches"), &path.field("patches"), Self::ref_patch);
+        let patches = self.list(map.get("patches"), &path.field("patches"), |reader, item, item_path| {
+            reader.ref_patch(item, item_path, REF_PATCH_TARGETS)
+        });
         let name = match map.get("name") {
             Some(value) => Some(self.name(value, &path.field("name"), ObjectName::new)?),
             None if patches.iter().any(|patch| patch.to == RefField::Name) => None,
@@ -373,16 +414,16 @@ impl Reader {
     }
 
     /// A patch in function-patch-and-transform's form: FromCompositeFieldPath
-    /// or CombineFromComposite with the string strategy, no transforms.
-    fn ref_patch(&mut self, value: &Value, path: &Path) -> Option<RefPatch> {
+    /// or CombineFromComposite with the string strategy, no transforms,
+    /// setting one of `targets` (by `toFieldPath`).
+    fn ref_patch<T: Copy>(&mut self, value: &Value, path: &Path, targets: &[(&str, T)]) -> Option<RefPatch<T>> {
         let map = self.object(value, path, &["type", "fromFieldPath", "combine", "toFieldPath", "policy"])?;
-        let to = match self.required_text(map, path, "toFieldPath", "name or namespace")? {
-            "name" => RefField::Name,
-            "namespace" => RefField::Namespace,
-            _ => {
-                self.fail(&path.field("toFieldPath"), "must be name or namespace");
-                return None;
-            }
+        let names: Vec<&str> = targets.iter().map(|(name, _)| *name).collect();
+        let names = crate::diagnostics::join_words(&names).replace(" and ", " or ");
+        let to_field = self.required_text(map, path, "toFieldPath", &names)?;
+        let Some(&(_, to)) = targets.iter().find(|(name, _)| *name == to_field) else {
+            self.fail(&path.field("toFieldPath"), format!("must be {names}"));
+            return None;
         };
         let kind = map.get("type").and_then(Value::as_str).unwrap_or("FromCompositeFieldPath");
         match kind {

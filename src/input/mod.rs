@@ -59,8 +59,15 @@ pub struct PushSecretSpec {
     pub secret: Option<ObjectName>,
     pub store_name: ObjectName,
     pub store_kind: StoreKind,
-    /// Where the keys land in the store: one remote object, a property per key.
-    pub remote_key: String,
+    /// Where the keys land in the store: one remote object, a property per
+    /// key. It may hold `$(xr-name)`, `$(xr-namespace)` and `$(xr-uid)`;
+    /// `None` only while a patch is yet to set it.
+    pub remote_key: Option<String>,
+    /// Patches of `remoteKey` from the XR, in the form of the Secret name's.
+    pub patches: Vec<RefPatch<PushField>>,
+    /// `sharedRemoteKey`: the remote key is meant to be the same for every
+    /// XR, so a ClusterSecretStore push need not name the XR in it.
+    pub shared_remote_key: bool,
     /// Empty pushes every key of the Secret.
     pub keys: Vec<KeyName>,
     /// Passed through to ESO, checked only for shape.
@@ -166,21 +173,29 @@ pub struct SecretRef {
     pub patches: Vec<RefPatch>,
 }
 
-/// A patch of `writeConnectionSecretToRef` from the XR.
+/// A patch from the XR, in function-patch-and-transform's form: of
+/// `writeConnectionSecretToRef` (`To` is [`RefField`]) or of a push's
+/// `remoteKey` ([`PushField`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefPatch {
+pub struct RefPatch<To = RefField> {
     /// XR field paths whose values fill `format`; one with `%s` for a
     /// FromCompositeFieldPath patch.
     pub from: Vec<FieldPath>,
     /// Go `fmt` verbs `%s`, `%v`, `%d` and `%%`, as P&T's string strategy.
     pub format: String,
-    pub to: RefField,
+    pub to: To,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefField {
     Name,
     Namespace,
+}
+
+/// What a `pushSecrets[].patches` item may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushField {
+    RemoteKey,
 }
 
 /// Where a key comes from, as users read it: `resources[3] key2`, `derived[0]`.

@@ -102,6 +102,16 @@ impl Reader {
         }
     }
 
+    pub(super) fn boolean(&mut self, value: &Value, path: &Path) -> Option<bool> {
+        match value {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.fail(path, format!("must be true or false, not {}", kind_of(other)));
+                None
+            }
+        }
+    }
+
     pub(super) fn array<'v>(&mut self, value: Option<&'v Value>, path: &Path) -> &'v [Value] {
         match value {
             None | Some(Value::Null) => &[],

@@ -6,6 +6,7 @@ mod adoption;
 mod aso;
 mod catalogue;
 mod cli;
+mod collisions;
 mod convert;
 mod external_secrets;
 mod harness;
