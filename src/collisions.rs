@@ -642,14 +642,4 @@ mod tests {
         assert_eq!(read.group(), "external-secrets.io");
         assert_eq!(read.secret_data, None);
     }
-
-    #[test]
-    fn composing_nothing_collides_with_nothing() {
-        let legacy = json!({"metadata": {"name": "xr"}, "spec": {"writeConnectionSecretToRef": {
-            "name": "db-conn", "namespace": "apps"}}});
-        let only_composite =
-            json!({"resources": [{"name": "db", "connectionDetails": [{"fromConnectionSecretKey": "password"}]}]});
-        let plan = run(only_composite, &legacy, &earlier(&[("connection-secret", json!({"kind": "Bucket"}))])).unwrap();
-        assert_eq!(plan.destination, Destination::Composite);
-    }
 }

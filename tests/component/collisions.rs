@@ -72,6 +72,21 @@ fn a_cluster_scoped_managed_resource_s_secret_is_found_in_the_namespace_it_names
 }
 
 #[test]
+fn in_mode_composite_a_fan_out_secret_may_not_be_the_one_crossplane_writes_for_the_xr() {
+    let mut request = with_database(Request::legacy(database(json!({"secrets": [
+        {"key": "password", "to": {"name": "xr-conn", "namespace": "crossplane-system"}},
+    ]}))));
+    request.0["observed"]["composite"]["resource"]["spec"]["writeConnectionSecretToRef"] =
+        json!({"name": "xr-conn", "namespace": "crossplane-system"});
+    assert_eq!(
+        fatal(&request.run()),
+        "secrets[0].to: Secret crossplane-system/xr-conn is also the composite's own connection Secret (its \
+         spec.writeConnectionSecretToRef), which Crossplane writes in mode Composite: Crossplane and this step would \
+         overwrite each other's keys; give it another name"
+    );
+}
+
+#[test]
 fn a_fan_out_secret_may_not_overwrite_the_secret_a_key_is_read_from() {
     let reading = database(json!({
         "resources": [{"name": "rds", "connectionDetails": [
