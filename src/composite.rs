@@ -8,6 +8,9 @@ use crate::names::{Namespace, ObjectName};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Composite {
     pub name: Option<String>,
+    /// `metadata.uid`, which Crossplane always sets; tests and render
+    /// inputs may lack it.
+    pub uid: Option<String>,
     /// `None` for a cluster-scoped XR.
     pub namespace: Option<String>,
     /// A Crossplane v2 XR: it carries `spec.crossplane`, or it is
@@ -40,9 +43,78 @@ impl Composite {
         Self {
             name: text(&["metadata", "name"]),
             modern: namespace.is_some() || at(object, &["spec", "crossplane"]).is_some_and(Value::is_object),
+            uid: text(&["metadata", "uid"]),
             namespace,
             write_connection_secret_to_ref,
         }
+    }
+}
+
+/// What a template in the input may say of the XR: its name, namespace or
+/// UID, as `$(xr-name)`, `$(xr-namespace)` and `$(xr-uid)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placeholder {
+    Name,
+    Namespace,
+    Uid,
+}
+
+impl Placeholder {
+    pub const ALL: [Self; 3] = [Self::Name, Self::Namespace, Self::Uid];
+
+    pub fn token(self) -> &'static str {
+        match self {
+            Self::Name => "$(xr-name)",
+            Self::Namespace => "$(xr-namespace)",
+            Self::Uid => "$(xr-uid)",
+        }
+    }
+
+    /// The XR's field it stands for, as a message names it.
+    fn field(self) -> &'static str {
+        match self {
+            Self::Name => "metadata.name",
+            Self::Namespace => "metadata.namespace",
+            Self::Uid => "metadata.uid",
+        }
+    }
+
+    /// Whether `text` holds `$(` other than as one of `allowed`: a typo such
+    /// as `$(xr-nmae)` would otherwise reach the cluster literally.
+    pub fn unknown_in(text: &str, allowed: &[Self]) -> bool {
+        allowed.iter().fold(text.to_owned(), |rest, placeholder| rest.replace(placeholder.token(), "")).contains("$(")
+    }
+
+    /// Whether `text` holds one of `allowed`.
+    pub fn any_in(text: &str, allowed: &[Self]) -> bool {
+        allowed.iter().any(|placeholder| text.contains(placeholder.token()))
+    }
+
+    /// `allowed`'s tokens as a message lists them.
+    pub fn describe(allowed: &[Self]) -> String {
+        let tokens: Vec<&str> = allowed.iter().map(|placeholder| placeholder.token()).collect();
+        crate::diagnostics::join_words(&tokens)
+    }
+}
+
+impl Composite {
+    /// `text` with each of `allowed` replaced by the XR's value; `Err` names
+    /// a placeholder whose field the XR lacks (a cluster-scoped XR has no
+    /// namespace).
+    pub fn substitute(&self, text: &str, allowed: &[Placeholder]) -> Result<String, String> {
+        let mut out = text.to_owned();
+        for &placeholder in allowed.iter().filter(|placeholder| text.contains(placeholder.token())) {
+            let value = match placeholder {
+                Placeholder::Name => self.name.as_deref(),
+                Placeholder::Namespace => self.namespace.as_deref(),
+                Placeholder::Uid => self.uid.as_deref(),
+            };
+            let value = value.ok_or_else(|| {
+                format!("uses {}, but the observed composite has no {}", placeholder.token(), placeholder.field())
+            })?;
+            out = out.replace(placeholder.token(), value);
+        }
+        Ok(out)
     }
 }
 
@@ -75,5 +147,23 @@ mod tests {
         assert_eq!(reference.namespace.unwrap().as_str(), "apps");
         let malformed = json!({"spec": {"writeConnectionSecretToRef": {"name": "Not Valid"}}});
         assert_eq!(Composite::from_object(&malformed).write_connection_secret_to_ref, None);
+    }
+
+    #[test]
+    fn placeholders_stand_for_the_xr_s_name_namespace_and_uid() {
+        let xr = Composite::from_object(&json!({"metadata": {"name": "db", "namespace": "apps", "uid": "u-1"}}));
+        let all = Placeholder::ALL;
+        assert_eq!(xr.substitute("$(xr-namespace)/$(xr-name)/$(xr-uid)/$(xr-name)", &all).unwrap(), "apps/db/u-1/db");
+        assert_eq!(xr.substitute("$(xr-uid)", &[Placeholder::Name]).unwrap(), "$(xr-uid)", "only those allowed");
+        let cluster_scoped = Composite::from_object(&json!({"metadata": {"name": "db"}}));
+        assert_eq!(
+            cluster_scoped.substitute("$(xr-namespace)/x", &all).unwrap_err(),
+            "uses $(xr-namespace), but the observed composite has no metadata.namespace"
+        );
+        assert!(Placeholder::unknown_in("$(xr-nmae)/x", &all));
+        assert!(Placeholder::unknown_in("$(xr-uid)", &[Placeholder::Name]));
+        assert!(!Placeholder::unknown_in("$(xr-uid)-$(xr-name)", &all));
+        assert!(Placeholder::any_in("a/$(xr-uid)", &all) && !Placeholder::any_in("a/b", &all));
+        assert_eq!(Placeholder::describe(&all), "$(xr-name), $(xr-namespace) and $(xr-uid)");
     }
 }

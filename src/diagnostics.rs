@@ -62,6 +62,11 @@ pub enum Reason {
     /// A key that what is observed rules out: its composed resource is
     /// Ready and lacks it.
     KeyUnavailable,
+    /// A PushSecret waits for the Secret it pushes to be composed.
+    WaitingForSecret,
+    /// This step composes a Secret in place of an earlier step's, keeping
+    /// its keys.
+    SecretTakenOver,
     /// Every required key is present.
     Available,
 }
@@ -90,6 +95,8 @@ impl Reason {
             Self::WaitingForKeys => "WaitingForKeys",
             Self::KeysMissing => "KeysMissing",
             Self::KeyUnavailable => "KeyUnavailable",
+            Self::WaitingForSecret => "WaitingForSecret",
+            Self::SecretTakenOver => "SecretTakenOver",
             Self::Available => "Available",
         }
     }

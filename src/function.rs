@@ -40,7 +40,7 @@ pub fn run_function(request: &[u8]) -> Result<Vec<u8>, MalformedRequest> {
     let passed = PassedDesired::read(std::mem::take(&mut request.desired))?;
     wire::check_context(&request.context)?;
     let input = input_json(&request)?;
-    let response = respond_to(&request, input.as_ref(), &passed.composite_details);
+    let response = respond_to(&request, input.as_ref(), &passed);
     Ok(wire::encode_response(&passed.chunks, &request.context, &response))
 }
 
@@ -103,12 +103,9 @@ fn fatal_response(fatal: Diagnostic) -> RunFunctionResponse {
 
 /// The response, but for the desired state and context that the request
 /// passes on: its desired state holds what this step adds.
-/// `earlier_details` are the XR's connection details set by earlier steps.
-fn respond_to(
-    request: &RequestView,
-    input: Option<&Value>,
-    earlier_details: &BTreeMap<String, Vec<u8>>,
-) -> RunFunctionResponse {
+/// `passed` is what earlier steps desired: the XR's connection details they
+/// set and the resources they composed.
+fn respond_to(request: &RequestView, input: Option<&Value>, passed: &PassedDesired) -> RunFunctionResponse {
     let mut response = RunFunctionResponse {
         meta: Some(ResponseMeta {
             tag: request.meta.as_ref().map(|meta| meta.tag.clone()).unwrap_or_default(),
@@ -129,8 +126,8 @@ fn respond_to(
     };
     let resources = observed.map(observed_resources).unwrap_or_default();
     let fetch = |id: &SecretId| fetched_secret(request, id);
-    match plan::plan(input, composite.get(), &resources, earlier_details, &fetch) {
-        Ok(plan) => apply(plan, request, earlier_details, &mut response),
+    match plan::plan(input, composite.get(), &resources, &passed.composite_details, &passed.resources, &fetch) {
+        Ok(plan) => apply(plan, request, &passed.composite_details, &mut response),
         Err(fatal) => response.results.push(to_result(&fatal, Target::Composite)),
     }
     response

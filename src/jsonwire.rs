@@ -81,6 +81,101 @@ pub fn check_object_within(chunks: &[Vec<u8>], nesting: u32) -> Result<(), Struc
     chunks.iter().try_for_each(|chunk| merge_struct::<false>(&mut nothing, chunk, depth))
 }
 
+/// The value under a chain of object keys in the object these occurrences
+/// make, as `decode_object` then [`at`](crate::fieldpath::at) would find
+/// it, building only that value: the entries along the way are found by
+/// key and everything else is skipped by its length. A later entry with
+/// the key replaces an earlier one whole, and a `Value`'s `struct_value`
+/// occurrences merge, as in [`decode_object`]. Bytes off the way are not
+/// checked, so a malformed object may still answer.
+pub fn lookup(chunks: &[Vec<u8>], keys: &[&str]) -> Result<Option<Value>, StructError> {
+    let structs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+    lookup_in(&structs, keys, RECURSION_LIMIT)
+}
+
+fn lookup_in(structs: &[&[u8]], keys: &[&str], depth: u32) -> Result<Option<Value>, StructError> {
+    let Some((key, rest)) = keys.split_first() else {
+        let mut object = Map::new();
+        structs.iter().try_for_each(|bytes| merge_struct::<true>(&mut object, bytes, depth))?;
+        return Ok(Some(Value::Object(object)));
+    };
+    let Some(value) = last_entry_value(structs, key)? else { return Ok(None) };
+    let value_depth = nested(nested(depth)?)?;
+    if rest.is_empty() {
+        let mut found = Value::Null;
+        value.iter().try_for_each(|bytes| merge_value::<true>(&mut found, bytes, value_depth))?;
+        return Ok(Some(found));
+    }
+    let inner = struct_occurrences(&value)?;
+    if inner.is_empty() {
+        return Ok(None);
+    }
+    lookup_in(&inner, rest, nested(value_depth)?)
+}
+
+/// The value of the last entry under `key`, as the occurrences of its
+/// `Value` message.
+fn last_entry_value<'b>(structs: &[&'b [u8]], key: &str) -> Result<Option<Vec<&'b [u8]>>, StructError> {
+    let mut found = None;
+    for mut buf in structs.iter().copied() {
+        while !buf.is_empty() {
+            match next_field(&mut buf)? {
+                (STRUCT_FIELDS, wire_type, entry) => {
+                    let entry = if wire_type == WireType::LengthDelimited { entry } else { delimited(&mut buf)? };
+                    let (entry_key, value) = entry_parts(entry)?;
+                    if entry_key == key.as_bytes() {
+                        found = Some(value);
+                    }
+                }
+                (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// A map entry's key bytes and its value's occurrences.
+fn entry_parts(mut buf: &[u8]) -> Result<(&[u8], Vec<&[u8]>), StructError> {
+    let (mut key, mut value) = (&[][..], Vec::new());
+    while !buf.is_empty() {
+        match next_field(&mut buf)? {
+            (ENTRY_KEY, wire_type, bytes) => {
+                expect(wire_type, WireType::LengthDelimited)?;
+                key = bytes;
+            }
+            (ENTRY_VALUE, wire_type, bytes) => {
+                expect(wire_type, WireType::LengthDelimited)?;
+                value.push(bytes);
+            }
+            (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
+        }
+    }
+    Ok((key, value))
+}
+
+/// The `Struct`s that make a value an object: those after its last
+/// occurrence of another kind, which replaced what came before. None when
+/// the value is not an object.
+fn struct_occurrences<'b>(value: &[&'b [u8]]) -> Result<Vec<&'b [u8]>, StructError> {
+    let mut structs = Vec::new();
+    for mut buf in value.iter().copied() {
+        while !buf.is_empty() {
+            match next_field(&mut buf)? {
+                (VALUE_STRUCT, wire_type, bytes) => {
+                    expect(wire_type, WireType::LengthDelimited)?;
+                    structs.push(bytes);
+                }
+                (VALUE_NULL | VALUE_NUMBER | VALUE_STRING | VALUE_BOOL | VALUE_LIST, wire_type, _) => {
+                    structs.clear();
+                    skip(VALUE_NULL, wire_type, &mut buf)?;
+                }
+                (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
+            }
+        }
+    }
+    Ok(structs)
+}
+
 // Each reader below takes `BUILD`: false reads and checks the same bytes
 // but keeps no key, string or item, so a check allocates nothing.
 
@@ -294,6 +389,63 @@ mod tests {
         let chunks = [object];
         assert_eq!(Value::Object(decode_object(&chunks).unwrap()), json!({"k": {"a": 1, "b": 2}}));
         assert_eq!(prost_reading(&chunks).unwrap(), json!({"k": {"a": 1, "b": 2}}));
+    }
+
+    /// One `Struct` whose entry `key` holds a `Value` made of `parts`, each
+    /// a `Value` message of its own, so that they merge.
+    fn entry_of_parts(key: &str, parts: &[prost_types::Value]) -> Vec<u8> {
+        let value: Vec<u8> = parts.iter().flat_map(Message::encode_to_vec).collect();
+        let mut entry = Vec::new();
+        prost::encoding::string::encode(ENTRY_KEY, &key.to_owned(), &mut entry);
+        prost::encoding::bytes::encode(ENTRY_VALUE, &value, &mut entry);
+        let mut object = Vec::new();
+        prost::encoding::bytes::encode(STRUCT_FIELDS, &entry, &mut object);
+        object
+    }
+
+    fn struct_value(value: Value) -> prost_types::Value {
+        let kind = prost_types::value::Kind::StructValue(json_to_struct(value.as_object().unwrap()));
+        prost_types::Value { kind: Some(kind) }
+    }
+
+    #[test]
+    fn a_lookup_finds_what_decoding_the_whole_object_finds() {
+        let spec = json!({"ref": {"name": "a", "namespace": "x"}, "other": [1, {"k": "v"}]});
+        let cases: Vec<Vec<Vec<u8>>> = vec![
+            vec![encoded(json!({"spec": spec, "metadata": {"name": "m"}}))],
+            // A later occurrence's entry replaces the earlier one whole.
+            vec![encoded(json!({"spec": spec})), encoded(json!({"spec": {"ref": {"name": "b"}}}))],
+            // Two entries under one key in one occurrence: the last wins.
+            vec![[encoded(json!({"spec": spec})), encoded(json!({"spec": {"other": 2}}))].concat()],
+            // A Value's struct occurrences merge; another kind replaces them.
+            vec![entry_of_parts("spec", &[struct_value(json!({"ref": {"name": "c"}})), struct_value(json!({"z": 1}))])],
+            vec![entry_of_parts(
+                "spec",
+                &[
+                    struct_value(json!({"ref": {"name": "c"}})),
+                    prost_types::Value { kind: Some(prost_types::value::Kind::StringValue("s".into())) },
+                ],
+            )],
+            vec![entry_of_parts(
+                "spec",
+                &[
+                    prost_types::Value { kind: Some(prost_types::value::Kind::BoolValue(true)) },
+                    struct_value(json!({"ref": {"name": "d"}})),
+                ],
+            )],
+            vec![encoded(json!({"spec": "text"}))],
+            vec![],
+        ];
+        let paths: [&[&str]; 6] =
+            [&["spec", "ref"], &["spec", "ref", "name"], &["spec"], &["spec", "other"], &["metadata", "name"], &[]];
+        for (index, chunks) in cases.iter().enumerate() {
+            let whole = Value::Object(decode_object(chunks).unwrap());
+            assert_eq!(Value::Object(decode_object(chunks).unwrap()), prost_reading(chunks).unwrap());
+            for path in paths {
+                let expected = crate::fieldpath::at(&whole, path).cloned();
+                assert_eq!(lookup(chunks, path).unwrap(), expected, "case {index}, {path:?}");
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod aggregate;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod allocator;
 pub mod allowlist;
+pub mod collisions;
 pub mod composite;
 pub mod convert;
 pub mod derive;

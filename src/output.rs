@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value, json};
 
-use crate::composite::Composite;
+use crate::composite::{Composite, Placeholder};
 use crate::input::{Input, Mode};
 use crate::metadata::ObjectMetadata;
 use crate::names::{KeyName, NameError, Namespace, ObjectName};
@@ -21,8 +21,8 @@ pub const CONNECTION_SECRET_TYPE: &str = "connection.crossplane.io/v1alpha1";
 /// exceed 1 MiB.
 pub const MAX_DATA_BYTES: usize = 1024 * 1024;
 
-/// What `connectionSecretResourceName` substitutes with the XR's name.
-pub const XR_NAME_PLACEHOLDER: &str = "$(xr-name)";
+/// What `connectionSecretResourceName` substitutes: the XR's name.
+const RESOURCE_NAME_PLACEHOLDERS: [Placeholder; 1] = [Placeholder::Name];
 
 /// Where the combined keys are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,13 +55,14 @@ impl ResourceNameTemplate {
         if text.is_empty() {
             return Err(NameError::new("must not be empty"));
         }
-        let literal = text.replace(XR_NAME_PLACEHOLDER, "");
-        if literal.contains("$(") {
-            return Err(NameError::new(format!("substitutes only {XR_NAME_PLACEHOLDER}")));
+        let placeholder = Placeholder::describe(&RESOURCE_NAME_PLACEHOLDERS);
+        if Placeholder::unknown_in(text, &RESOURCE_NAME_PLACEHOLDERS) {
+            return Err(NameError::new(format!("substitutes only {placeholder}")));
         }
+        let literal = text.replace(Placeholder::Name.token(), "");
         if let Some(c) = literal.chars().find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
             return Err(NameError::new(format!(
-                "has {c:?}; a resource name may hold only letters, digits, '-', '_', '.' and {XR_NAME_PLACEHOLDER}"
+                "has {c:?}; a resource name may hold only letters, digits, '-', '_', '.' and {placeholder}"
             )));
         }
         Ok(Self(text.to_owned()))
@@ -69,13 +70,9 @@ impl ResourceNameTemplate {
 
     /// The name for this XR.
     pub fn resolve(&self, composite: &Composite) -> Result<String, String> {
-        if !self.0.contains(XR_NAME_PLACEHOLDER) {
-            return Ok(self.0.clone());
-        }
-        let xr_name = composite.name.as_deref().ok_or_else(|| {
-            format!("connectionSecretResourceName: uses {XR_NAME_PLACEHOLDER}, but the observed composite has no metadata.name")
-        })?;
-        Ok(self.0.replace(XR_NAME_PLACEHOLDER, xr_name))
+        composite
+            .substitute(&self.0, &RESOURCE_NAME_PLACEHOLDERS)
+            .map_err(|problem| format!("connectionSecretResourceName: {problem}"))
     }
 }
 

@@ -38,7 +38,8 @@ pub fn apply(reference: &SecretRef, xr: &Value) -> Result<SecretRef, String> {
 /// a field it reads, or its transforms end in null (a `match` with no
 /// fallback), where P&T leaves the field as it was. A number or bool is
 /// written as Go prints it; `Err` starts with the patch's field at fault.
-fn patched_text(patch: &RefPatch, xr: &Value) -> Result<Option<String>, String> {
+/// Whatever the patch sets: a push's remote key takes it too.
+pub fn patched_text<To>(patch: &RefPatch<To>, xr: &Value) -> Result<Option<String>, String> {
     let Some(value) = source_value(&patch.source, xr)? else { return Ok(None) };
     match transforms::apply_all(&patch.transforms, value).map_err(|error| error.to_string())? {
         Value::Null => Ok(None),

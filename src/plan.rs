@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::aggregate::{self, Aggregate, ObservedResources};
 use crate::allowlist;
+use crate::collisions::{self, Composed, EarlierResources, Surroundings};
 use crate::composite::Composite;
 use crate::diagnostics::{Diagnostic, Reason};
 use crate::earlier::{self, EarlierDetails};
@@ -28,7 +29,8 @@ use crate::secretref::{ExistingSecrets, Fetched, SecretId};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub destination: Destination,
-    /// The combined secret: produced keys that the allow-list keeps.
+    /// The combined secret: produced keys that the allow-list keeps, over
+    /// the keys of an earlier step's Secret it takes over.
     pub keys: BTreeMap<KeyName, SecretBytes>,
     pub readiness: Option<Readiness>,
     /// Secrets to ask Crossplane for, for `fromSecretKeyRef`.
@@ -96,13 +98,15 @@ impl Gathered {
     }
 }
 
-/// Plans a request: [`gather`], then the fan-out, the pushes, readiness and
-/// what to tell the user.
+/// Plans a request: [`gather`], then the fan-out, the pushes, the
+/// collisions with what `earlier` steps composed and what else exists,
+/// readiness and what to tell the user.
 pub fn plan(
     input: Option<&Value>,
     composite: &Value,
     resources: &ObservedResources<'_>,
-    earlier: &EarlierDetails,
+    earlier_details: &EarlierDetails,
+    earlier_resources: &EarlierResources,
     fetch: &dyn Fn(&SecretId) -> Fetched,
 ) -> Result<Plan, Diagnostic> {
     let gathered = gather(input, composite, resources, fetch)?;
@@ -120,33 +124,27 @@ pub fn plan(
     if !routing_errors.is_empty() {
         return Err(invalid_input(routing_errors.join("; ")));
     }
-    let fan_out = gathered.fan_out()?;
-    let Gathered { input, composite, destination, existing, aggregate } = gathered;
-    let pushes = push::pushes(&input, &destination, &fan_out, resources).map_err(invalid_input)?;
-    if let Destination::Secret(secret) = &destination {
-        let others = fan_out
-            .iter()
-            .map(|object| (object.resource_name(), format!("fan-out {} {}", object.kind, object.name)))
-            .chain(pushes.iter().map(|push| (push.resource_name(), format!("PushSecret {}", push.name))));
-        if let Some((_, clash)) = others.into_iter().find(|(name, _)| *name == secret.resource) {
-            return Err(invalid_input(format!(
-                "connectionSecretResourceName: {} is also the resource name of the {clash}; \
-                 each composed resource needs its own",
-                secret.resource
-            )));
-        }
-    }
-    let mut diagnostics = routing_warnings;
-    diagnostics.extend(aggregate::conflicts(&input));
-    diagnostics.extend(earlier::conflicts(&input, earlier));
-    diagnostics.extend(unused_secret_settings(&input, &destination));
-    diagnostics.extend(allowlist::unproducible_keys(&input, earlier));
-    diagnostics.extend(existing.problems(&input));
+    let mut fan_out = gathered.fan_out()?;
+    let Gathered { input, composite: xr, destination, existing, aggregate } = gathered;
+    let pushes =
+        push::pushes(&input, push::Xr { composite: &xr, object: composite }, &destination, &fan_out, resources)
+            .map_err(invalid_input)?;
     let mut keys = allowlist::apply(&input.connection_secret_keys, &aggregate.produced);
+    let mut diagnostics = routing_warnings;
     if let Destination::Secret(_) = &destination {
-        diagnostics.extend(earlier::fold_into(&mut keys, earlier, &input.connection_secret_keys));
+        diagnostics.extend(earlier::fold_into(&mut keys, earlier_details, &input.connection_secret_keys));
     }
-    let written = written_to(&destination, &composite);
+    let composed = Composed { destination: &destination, keys: &mut keys, fan_out: &mut fan_out, pushes: &pushes };
+    let around = Surroundings { composite: &xr, observed: resources, existing: &existing, earlier: earlier_resources };
+    let taken_over = collisions::settle(&input, composed, &around)?;
+    let (pushes, waiting_pushes) = push::with_their_secrets(pushes, &keys, &fan_out);
+    diagnostics.extend(aggregate::conflicts(&input));
+    diagnostics.extend(earlier::conflicts(&input, earlier_details));
+    diagnostics.extend(unused_secret_settings(&input, &destination));
+    diagnostics.extend(allowlist::unproducible_keys(&input, earlier_details));
+    diagnostics.extend(existing.problems(&input));
+    diagnostics.extend(taken_over.into_iter().chain(waiting_pushes));
+    let written = written_to(&destination, &xr);
     if let Written::Not { reason, why } = &written {
         diagnostics.push(Diagnostic::warning(*reason, why.clone()));
     }
@@ -208,6 +206,6 @@ fn unused_secret_settings(input: &input::Input, destination: &Destination) -> Ve
         .collect()
 }
 
-fn invalid_input(message: String) -> Diagnostic {
+pub(crate) fn invalid_input(message: String) -> Diagnostic {
     Diagnostic::fatal(Reason::InvalidInput, format!("invalid function input ({API_VERSION} {KIND}): {message}"))
 }

@@ -48,6 +48,16 @@ impl<'a> LazyObject<'a> {
             crate::jsonwire::decode_object(self.source).map_or(Value::Null, Value::Object)
         })
     }
+
+    /// The value under a chain of object keys: from the JSON when something
+    /// read the object already, else straight from the bytes, building only
+    /// that value ([`jsonwire::lookup`](crate::jsonwire::lookup)).
+    pub fn lookup(&self, keys: &[&str]) -> Option<Value> {
+        match self.json.get() {
+            Some(json) => crate::fieldpath::at(json, keys).cloned(),
+            None => crate::jsonwire::lookup(self.source, keys).ok().flatten(),
+        }
+    }
 }
 
 impl PartialEq for LazyObject<'_> {

@@ -96,6 +96,11 @@ impl ExistingSecrets {
         Some(SecretId { namespace, name: reference.name.clone() })
     }
 
+    /// Each Secret `input` reads, with the field that reads it.
+    pub fn readers<'i>(&'i self, input: &'i Input) -> impl Iterator<Item = (SecretId, String)> + 'i {
+        references(input).filter_map(|(path, reference)| Some((self.id(reference)?, path)))
+    }
+
     /// The referenced value, when the Secret was fetched and holds the key.
     pub fn value(&self, reference: &SecretKeyRef) -> Option<&SecretBytes> {
         match self.fetched.get(&self.id(reference)?)? {

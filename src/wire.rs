@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 
 use prost::Message;
 
+use crate::collisions::{EarlierResource, EarlierResources};
 use crate::jsonwire;
 use crate::protocol::v1::{RequestMeta, Resources, RunFunctionResponse};
 
@@ -70,6 +71,9 @@ pub struct PassedDesired {
     pub chunks: Vec<Vec<u8>>,
     /// The XR's connection details as earlier steps set them.
     pub composite_details: BTreeMap<String, Vec<u8>>,
+    /// What this step must know of the resources earlier steps composed,
+    /// so that it replaces none of them unawares.
+    pub resources: EarlierResources,
 }
 
 /// How deep in the response each passed `Struct` sits, in messages around
@@ -92,18 +96,21 @@ impl PassedDesired {
     /// a reader merges the occurrences.
     pub fn read(chunks: Vec<Vec<u8>>) -> Result<Self, MalformedRequest> {
         let mut composite_details = BTreeMap::new();
+        let mut resources = EarlierResources::new();
         for chunk in &chunks {
             let state = StateView::decode(chunk.as_slice())?;
-            for (name, resource) in &state.resources {
+            for (name, resource) in state.resources {
                 let field = format_args!("desired.resources[{name}].resource");
                 check_struct(field, &resource.resource, RESOURCE_STRUCT_NESTING)?;
+                let earlier = EarlierResource::read(|keys| jsonwire::lookup(&resource.resource, keys).ok().flatten());
+                resources.insert(name, earlier);
             }
             if let Some(composite) = state.composite {
                 check_struct("desired.composite.resource", &composite.resource, COMPOSITE_STRUCT_NESTING)?;
                 composite_details.extend(composite.connection_details);
             }
         }
-        Ok(Self { chunks, composite_details })
+        Ok(Self { chunks, composite_details, resources })
     }
 }
 

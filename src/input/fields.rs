@@ -7,9 +7,11 @@ use serde_json::{Map, Value};
 
 use super::reader::{ANY_FIELDS, Path, Reader};
 use super::{
-    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, PatchSource, PushSecretSpec, RefField,
+    API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, PatchSource, PushField, PushSecretSpec,
+    RefField,
     RefPatch, RequiredKeys, ResourceEntry, SecretKeyRef, SecretRef, Source, StoreKind,
 };
+use crate::composite::Placeholder;
 use crate::derive;
 use crate::fieldpath::FieldPath;
 use crate::metadata::{LabelValue, MAX_ANNOTATION_BYTES, MetadataKey, ObjectMetadata};
@@ -38,8 +40,23 @@ const TOP_LEVEL_FIELDS: &[&str] = &[
 ];
 /// The patch types of `writeConnectionSecretToRef.patches`, as in P&T.
 const PATCH_TYPES: [&str; 2] = ["FromCompositeFieldPath", "CombineFromComposite"];
-const PUSH_SECRET_FIELDS: &[&str] =
-    &["name", "secret", "store", "remoteKey", "keys", "refreshInterval", "updatePolicy", "deletionPolicy"];
+const PUSH_SECRET_FIELDS: &[&str] = &[
+    "name",
+    "secret",
+    "store",
+    "remoteKey",
+    "patches",
+    "sharedRemoteKey",
+    "keys",
+    "refreshInterval",
+    "updatePolicy",
+    "deletionPolicy",
+];
+/// What patches may set, by `toFieldPath`.
+const REF_PATCH_TARGETS: &[(&str, RefField)] = &[("name", RefField::Name), ("namespace", RefField::Namespace)];
+const PUSH_PATCH_TARGETS: &[(&str, PushField)] = &[("remoteKey", PushField::RemoteKey)];
+/// What a push's `remoteKey` may say of the XR.
+const REMOTE_KEY_PLACEHOLDERS: [Placeholder; 3] = Placeholder::ALL;
 /// For objects whose fields are not ours to check.
 const DETAIL_FIELDS: &[&str] =
     &["name", "type", "value", "fromConnectionSecretKey", "fromFieldPath", "fromSecretKeyRef"];
@@ -148,7 +165,12 @@ impl Reader {
         let name = map.get("name").and_then(|v| self.name(v, &path.field("name"), ObjectName::new));
         let secret = map.get("secret").and_then(|v| self.name(v, &path.field("secret"), ObjectName::new));
         let store = self.store(map.get("store"), &path.field("store"));
-        let remote_key = self.required_text(map, path, "remoteKey", "where the keys land in the store");
+        let patches = self.list(map.get("patches"), &path.field("patches"), |reader, item, item_path| {
+            reader.ref_patch(item, item_path, PUSH_PATCH_TARGETS)
+        });
+        let remote_key = self.remote_key(map, path, !patches.is_empty());
+        let shared_remote_key =
+            map.get("sharedRemoteKey").and_then(|v| self.boolean(v, &path.field("sharedRemoteKey"))).unwrap_or(false);
         let keys = self.key_list(map.get("keys"), &path.field("keys"));
         let refresh_interval =
             map.get("refreshInterval").and_then(|v| self.duration(v, &path.field("refreshInterval")));
@@ -162,12 +184,30 @@ impl Reader {
             secret,
             store_name,
             store_kind,
-            remote_key: remote_key?.to_owned(),
+            remote_key: remote_key?,
+            patches,
+            shared_remote_key,
             keys,
             refresh_interval,
             update_policy,
             deletion_policy,
         })
+    }
+
+    /// `remoteKey`, which may be left to a patch and may name the XR only
+    /// by the placeholders it knows. `Some(None)`: a patch sets it.
+    fn remote_key(&mut self, map: &Map<String, Value>, path: &Path, patched: bool) -> Option<Option<String>> {
+        if patched && !map.contains_key("remoteKey") {
+            return Some(None);
+        }
+        let what = "where the keys land in the store (or a patch to remoteKey)";
+        let text = self.required_text(map, path, "remoteKey", what)?;
+        if Placeholder::unknown_in(text, &REMOTE_KEY_PLACEHOLDERS) {
+            let allowed = Placeholder::describe(&REMOTE_KEY_PLACEHOLDERS);
+            self.fail(&path.field("remoteKey"), format!("substitutes only {allowed}"));
+            return None;
+        }
+        Some(Some(text.to_owned()))
     }
 
     fn store(&mut self, value: Option<&Value>, path: &Path) -> Option<(ObjectName, StoreKind)> {
@@ -381,7 +421,9 @@ impl Reader {
     fn secret_ref(&mut self, value: &Value, path: &Path) -> Option<SecretRef> {
         let map = self.object(value, path, &["name", "namespace", "patches"])?;
         let namespace = map.get("namespace").and_then(|v| self.name(v, &path.field("namespace"), Namespace::new));
-        let patches = self.list(map.get("patches"), &path.field("patches"), Self::ref_patch);
+        let patches = self.list(map.get("patches"), &path.field("patches"), |reader, item, item_path| {
+            reader.ref_patch(item, item_path, REF_PATCH_TARGETS)
+        });
         // A name patch that is itself invalid has its own error already.
         let patches_name = |patch: &Value| patch.get("toFieldPath").and_then(Value::as_str) == Some("name");
         let name = match map.get("name") {
@@ -398,17 +440,21 @@ impl Reader {
     }
 
     /// A patch in function-patch-and-transform's form: FromCompositeFieldPath
-    /// or CombineFromComposite with the string strategy, then transforms.
-    fn ref_patch(&mut self, value: &Value, path: &Path) -> Option<RefPatch> {
+    /// or CombineFromComposite with the string strategy, then transforms,
+    /// setting one of `targets` (by `toFieldPath`).
+    fn ref_patch<T: Copy>(&mut self, value: &Value, path: &Path, targets: &[(&str, T)]) -> Option<RefPatch<T>> {
         let map =
             self.object(value, path, &["type", "fromFieldPath", "combine", "toFieldPath", "policy", "transforms"])?;
-        let to = match self.required_text(map, path, "toFieldPath", "name or namespace") {
-            Some("name") => Some(RefField::Name),
-            Some("namespace") => Some(RefField::Namespace),
-            Some(_) => {
-                self.fail(&path.field("toFieldPath"), "must be name or namespace");
-                None
-            }
+        let names: Vec<&str> = targets.iter().map(|(name, _)| *name).collect();
+        let names = crate::diagnostics::join_words(&names).replace(" and ", " or ");
+        let to = match self.required_text(map, path, "toFieldPath", &names) {
+            Some(field) => match targets.iter().find(|(name, _)| *name == field) {
+                Some(&(_, to)) => Some(to),
+                None => {
+                    self.fail(&path.field("toFieldPath"), format!("must be {names}"));
+                    None
+                }
+            },
             None => None,
         };
         let source = match map.get("type") {

@@ -61,8 +61,15 @@ pub struct PushSecretSpec {
     pub secret: Option<ObjectName>,
     pub store_name: ObjectName,
     pub store_kind: StoreKind,
-    /// Where the keys land in the store: one remote object, a property per key.
-    pub remote_key: String,
+    /// Where the keys land in the store: one remote object, a property per
+    /// key. It may hold `$(xr-name)`, `$(xr-namespace)` and `$(xr-uid)`;
+    /// `None` only while a patch is yet to set it.
+    pub remote_key: Option<String>,
+    /// Patches of `remoteKey` from the XR, in the form of the Secret name's.
+    pub patches: Vec<RefPatch<PushField>>,
+    /// `sharedRemoteKey`: the remote key is meant to be the same for every
+    /// XR, so a ClusterSecretStore push need not name the XR in it.
+    pub shared_remote_key: bool,
     /// Empty pushes every key of the Secret.
     pub keys: Vec<KeyName>,
     /// Passed through to ESO, checked only for shape.
@@ -171,13 +178,15 @@ pub struct SecretRef {
     pub patches: Vec<RefPatch>,
 }
 
-/// A patch of `writeConnectionSecretToRef` from the XR.
+/// A patch from the XR, in function-patch-and-transform's form: of
+/// `writeConnectionSecretToRef` (`To` is [`RefField`]) or of a push's
+/// `remoteKey` ([`PushField`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefPatch {
+pub struct RefPatch<To = RefField> {
     pub source: PatchSource,
     /// Applied in order to the source's value, as P&T applies them.
     pub transforms: Vec<Transform>,
-    pub to: RefField,
+    pub to: To,
 }
 
 /// Where a patch's value comes from.
@@ -190,10 +199,26 @@ pub enum PatchSource {
     Combine { variables: Vec<FieldPath>, format: GoFormat },
 }
 
+impl PatchSource {
+    /// The XR fields it reads.
+    pub fn paths(&self) -> &[FieldPath] {
+        match self {
+            Self::Field(path) => std::slice::from_ref(path),
+            Self::Combine { variables, .. } => variables,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefField {
     Name,
     Namespace,
+}
+
+/// What a `pushSecrets[].patches` item may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushField {
+    RemoteKey,
 }
 
 /// Where a key comes from, as users read it: `resources[3] key2`, `derived[0]`.

@@ -295,7 +295,7 @@ fn parses_push_secrets_and_names_what_is_wrong() {
             "pushSecrets[0].remoteKey: must not be empty",
             "pushSecrets[0].refreshInterval: must be a duration such as 1h, 30m or 1h30m0s",
             "pushSecrets[0].updatePolicy: must be one of Replace, IfNotExists; what is there (6 characters) is not close to any of them",
-            "pushSecrets[1].storeRef: unknown field; expected one of name, secret, store, remoteKey, keys, refreshInterval, updatePolicy, deletionPolicy",
+            "pushSecrets[1].storeRef: unknown field; expected one of name, secret, store, remoteKey, patches, sharedRemoteKey, keys, refreshInterval, updatePolicy, deletionPolicy",
             "pushSecrets[1].store: is required: the name and kind of the SecretStore or ClusterSecretStore",
             "pushSecrets[1].deletionPolicy: must be one of Delete, None; what is there (6 characters) is not close to any of them",
         ]
@@ -326,5 +326,45 @@ fn a_combine_patch_names_each_missing_part() {
     assert_eq!(
         errors(patch(json!({"strategy": "string", "variables": [{"fromFieldPath": "metadata.name"}]}))),
         [format!("{at}.string: is required: {{fmt: a format such as %s-connection}}")]
+    );
+}
+
+#[test]
+fn a_remote_key_takes_placeholders_and_patches() {
+    let input = parse(&minimal(json!({"pushSecrets": [
+        {"store": {"name": "vault"}, "remoteKey": "$(xr-namespace)/$(xr-name)/$(xr-uid)", "sharedRemoteKey": false},
+        {"store": {"name": "vault"}, "sharedRemoteKey": true,
+         "patches": [{"fromFieldPath": "metadata.uid", "toFieldPath": "remoteKey"}]},
+    ]})))
+    .unwrap();
+    assert_eq!(input.push_secrets[0].remote_key.as_deref(), Some("$(xr-namespace)/$(xr-name)/$(xr-uid)"));
+    assert!(!input.push_secrets[0].shared_remote_key);
+    assert_eq!(input.push_secrets[1].remote_key, None, "left to the patch");
+    assert_eq!(input.push_secrets[1].patches.len(), 1);
+    assert!(input.push_secrets[1].shared_remote_key);
+    let found = errors(minimal(json!({"pushSecrets": [
+        {"store": {"name": "vault"}, "remoteKey": "$(xr-nmae)/db", "sharedRemoteKey": "yes"},
+        {"store": {"name": "vault"}, "patches": [{"fromFieldPath": "metadata.uid", "toFieldPath": "name"}]},
+        {"store": {"name": "vault"}},
+    ]})));
+    assert_eq!(
+        found,
+        [
+            "pushSecrets[0].remoteKey: substitutes only $(xr-name), $(xr-namespace) and $(xr-uid)",
+            "pushSecrets[0].sharedRemoteKey: must be true or false, not a string",
+            "pushSecrets[1].patches[0].toFieldPath: must be remoteKey",
+            "pushSecrets[1].remoteKey: is required: where the keys land in the store (or a patch to remoteKey)",
+            "pushSecrets[2].remoteKey: is required: where the keys land in the store (or a patch to remoteKey)",
+        ]
+    );
+    // The Secret's own patches still set only its name and namespace.
+    let found = errors(minimal(json!({"writeConnectionSecretToRef": {"patches": [
+        {"fromFieldPath": "metadata.uid", "toFieldPath": "remoteKey"}]}})));
+    assert_eq!(
+        found,
+        [
+            "writeConnectionSecretToRef.patches[0].toFieldPath: must be name or namespace",
+            "writeConnectionSecretToRef.name: is required (or a patch to name)",
+        ]
     );
 }

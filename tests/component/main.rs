@@ -7,6 +7,7 @@ mod aso;
 mod catalogue;
 mod cli;
 mod conformance;
+mod collisions;
 mod convert;
 mod external_secrets;
 mod harness;

@@ -85,6 +85,17 @@ fn the_crd_rejects_malformed_inputs() {
             input(serde_json::json!({"secrets": [{"key": "k", "to": {"name": "s", "type": "kubernetes.io/magic"}}]})),
             "input.secrets[0].to.type: not one of the enum values",
         ),
+        (
+            input(
+                serde_json::json!({"pushSecrets": [{"store": {"name": "v"}, "remoteKey": "k", "sharedRemoteKey": "yes"}]}),
+            ),
+            "input.pushSecrets[0].sharedRemoteKey: not a boolean",
+        ),
+        (
+            input(serde_json::json!({"pushSecrets": [{"store": {"name": "v"},
+                "patches": [{"fromFieldPath": "metadata.uid", "toFieldPath": "name"}]}]})),
+            "input.pushSecrets[0].patches[0].toFieldPath: not one of the enum values",
+        ),
     ];
     for (malformed, expected) in cases {
         assert_eq!(errors_for(&malformed), [expected]);
@@ -139,6 +150,32 @@ fn the_crd_accepts_the_transforms_the_function_reads() {
     assert_eq!(errors_for(&misspelt), [format!("input.{at}: not one of the enum values")]);
     let reader = connection_details::input::parse(&misspelt).unwrap_err().to_string();
     assert!(reader.ends_with(&format!("{at}: unknown value \"Fromat\"; did you mean \"Format\"?")), "{reader}");
+}
+
+/// A push using every field the reader takes is valid to both the CRD and
+/// the component.
+#[test]
+fn the_crd_takes_every_push_secret_field_the_component_takes() {
+    let push = serde_json::json!({
+        "name": "db-vault", "secret": "db-connection", "store": {"name": "vault", "kind": "ClusterSecretStore"},
+        "remoteKey": "tenants/$(xr-namespace)/$(xr-name)", "sharedRemoteKey": false,
+        "patches": [{"type": "CombineFromComposite", "toFieldPath": "remoteKey", "combine": {"strategy": "string",
+            "variables": [{"fromFieldPath": "metadata.namespace"}, {"fromFieldPath": "metadata.uid"}],
+            "string": {"fmt": "tenants/%s/%s"}}}],
+        "keys": ["password"], "refreshInterval": "1h", "updatePolicy": "Replace", "deletionPolicy": "Delete",
+    });
+    let function_input = crate::harness::input(serde_json::json!({
+        "resources": [{"name": "db", "connectionDetails": [{"fromConnectionSecretKey": "password"}]}],
+        "pushSecrets": [push],
+    }));
+    assert_eq!(errors_for(&function_input), Vec::<String>::new());
+    let mut request =
+        crate::harness::Request::modern(function_input).observed("db", serde_json::json!({}), &[("password", b"pw")]);
+    request.0["observed"]["composite"]["resource"]["metadata"]["uid"] = serde_json::json!("4f2a");
+    let response = request.run();
+    assert_eq!(response.results(), []);
+    let pushed = &response.desired_resource("pushsecret-db-vault").expect("composed")["resource"]["spec"]["data"][0];
+    assert_eq!(pushed["match"]["remoteRef"]["remoteKey"], "tenants/apps/4f2a", "the patch sets it");
 }
 
 #[test]

@@ -86,8 +86,11 @@ fn what_earlier_steps_desired_is_kept_and_composite_details_are_merged() {
     assert_eq!(response.0["desired"]["composite"]["resource"], earlier["composite"]["resource"]);
 }
 
+/// An earlier step's Secret under this step's key is taken over (issue
+/// 24): its keys stay, as earlier steps' keys do, but no other field of it
+/// is blended in, and a NORMAL result says so.
 #[test]
-fn a_resource_an_earlier_step_composed_under_this_step_s_name_is_replaced_whole() {
+fn an_earlier_step_s_secret_under_this_step_s_name_is_taken_over_keys_and_not_fields() {
     let earlier = json!({
         "resources": {
             "connection-secret": {"resource": {"apiVersion": "v1", "kind": "Secret", "stale": "field",
@@ -98,8 +101,12 @@ fn a_resource_an_earlier_step_composed_under_this_step_s_name_is_replaced_whole(
     let response = with_password(Request::modern(one_key())).desired(earlier.clone()).run();
     let secret = &response.desired_resource("connection-secret").unwrap()["resource"];
     assert!(secret.get("stale").is_none(), "no field of the earlier object is blended in: {secret}");
-    assert_eq!(response.secret_data("connection-secret").keys().collect::<Vec<_>>(), ["password"]);
+    assert_eq!(response.secret_data("connection-secret").keys().collect::<Vec<_>>(), ["old-key", "password"]);
     assert_eq!(response.0["desired"]["resources"]["bucket"], earlier["resources"]["bucket"]);
+    let results = response.results();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0].0, "NORMAL");
+    assert!(results[0].1.contains("takes over desired resource connection-secret"), "{results:?}");
 }
 
 #[test]
