@@ -99,32 +99,31 @@ fn lookup_in(structs: &[&[u8]], keys: &[&str], depth: u32) -> Result<Option<Valu
         structs.iter().try_for_each(|bytes| merge_struct::<true>(&mut object, bytes, depth))?;
         return Ok(Some(Value::Object(object)));
     };
-    let Some(value) = last_entry_value(structs, key)? else { return Ok(None) };
+    let Some(entry) = last_entry(structs, key)? else { return Ok(None) };
     let value_depth = nested(nested(depth)?)?;
     if rest.is_empty() {
         let mut found = Value::Null;
-        value.iter().try_for_each(|bytes| merge_value::<true>(&mut found, bytes, value_depth))?;
+        each_value(entry, |bytes| merge_value::<true>(&mut found, bytes, value_depth))?;
         return Ok(Some(found));
     }
-    let inner = struct_occurrences(&value)?;
+    let inner = struct_occurrences(entry)?;
     if inner.is_empty() {
         return Ok(None);
     }
     lookup_in(&inner, rest, nested(value_depth)?)
 }
 
-/// The value of the last entry under `key`, as the occurrences of its
-/// `Value` message.
-fn last_entry_value<'b>(structs: &[&'b [u8]], key: &str) -> Result<Option<Vec<&'b [u8]>>, StructError> {
+/// The last map entry under `key`, whole: a later one replaces an earlier
+/// one. Entries under other keys are passed over by their length.
+fn last_entry<'b>(structs: &[&'b [u8]], key: &str) -> Result<Option<&'b [u8]>, StructError> {
     let mut found = None;
     for mut buf in structs.iter().copied() {
         while !buf.is_empty() {
             match next_field(&mut buf)? {
                 (STRUCT_FIELDS, wire_type, entry) => {
                     let entry = if wire_type == WireType::LengthDelimited { entry } else { delimited(&mut buf)? };
-                    let (entry_key, value) = entry_parts(entry)?;
-                    if entry_key == key.as_bytes() {
-                        found = Some(value);
+                    if entry_key(entry)? == key.as_bytes() {
+                        found = Some(entry);
                     }
                 }
                 (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
@@ -134,31 +133,44 @@ fn last_entry_value<'b>(structs: &[&'b [u8]], key: &str) -> Result<Option<Vec<&'
     Ok(found)
 }
 
-/// A map entry's key bytes and its value's occurrences.
-fn entry_parts(mut buf: &[u8]) -> Result<(&[u8], Vec<&[u8]>), StructError> {
-    let (mut key, mut value) = (&[][..], Vec::new());
+/// A map entry's key, as bytes: the last occurrence, empty when absent.
+fn entry_key(mut buf: &[u8]) -> Result<&[u8], StructError> {
+    let mut key = &[][..];
     while !buf.is_empty() {
         match next_field(&mut buf)? {
             (ENTRY_KEY, wire_type, bytes) => {
                 expect(wire_type, WireType::LengthDelimited)?;
                 key = bytes;
             }
+            (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
+        }
+    }
+    Ok(key)
+}
+
+/// Each occurrence of a map entry's `Value`, in order: they merge.
+fn each_value<'b>(
+    mut buf: &'b [u8],
+    mut visit: impl FnMut(&'b [u8]) -> Result<(), StructError>,
+) -> Result<(), StructError> {
+    while !buf.is_empty() {
+        match next_field(&mut buf)? {
             (ENTRY_VALUE, wire_type, bytes) => {
                 expect(wire_type, WireType::LengthDelimited)?;
-                value.push(bytes);
+                visit(bytes)?;
             }
             (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
         }
     }
-    Ok((key, value))
+    Ok(())
 }
 
-/// The `Struct`s that make a value an object: those after its last
-/// occurrence of another kind, which replaced what came before. None when
-/// the value is not an object.
-fn struct_occurrences<'b>(value: &[&'b [u8]]) -> Result<Vec<&'b [u8]>, StructError> {
+/// The `Struct`s that make an entry's value an object: those after its
+/// last occurrence of another kind, which replaced what came before. None
+/// when the value is not an object.
+fn struct_occurrences(entry: &[u8]) -> Result<Vec<&[u8]>, StructError> {
     let mut structs = Vec::new();
-    for mut buf in value.iter().copied() {
+    each_value(entry, |mut buf| {
         while !buf.is_empty() {
             match next_field(&mut buf)? {
                 (VALUE_STRUCT, wire_type, bytes) => {
@@ -172,7 +184,8 @@ fn struct_occurrences<'b>(value: &[&'b [u8]]) -> Result<Vec<&'b [u8]>, StructErr
                 (tag, wire_type, _) => skip(tag, wire_type, &mut buf)?,
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(structs)
 }
 
