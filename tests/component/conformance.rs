@@ -1123,6 +1123,17 @@ fn patch_and_transform_connection() -> Vec<Case> {
                 .into(),
             vec![Composite(&[]), Secrets(&["apps/my-secret"])],
         ),
+        case(
+            supports("V2XRWithWriteConnectionSecretToRefInSchema"),
+            "their XR is cluster-scoped and its reference names no namespace, so P&T composes a Secret \
+             without one; here that is an input error asking for a namespace",
+            very_secret(v2_xr(None, json!({"writeConnectionSecretToRef": {"name": "my-secret"}})), json!({})).into(),
+            vec![Fatal(&[
+                "cluster-scoped",
+                "writeConnectionSecretToRef.namespace",
+                "writeConnectionSecretsToNamespace",
+            ])],
+        ),
     ]
 }
 
