@@ -7,6 +7,7 @@ mod aso;
 mod catalogue;
 mod cli;
 mod convert;
+mod crossplane_render;
 mod external_secrets;
 mod harness;
 mod hostile;
