@@ -183,7 +183,7 @@ fn run_answers_the_printed_request_as_render_computed_for_every_example() {
         assert_eq!(
             function_connection_details::protocol::request_to_json(&proto.stdout).unwrap() + "\n",
             String::from_utf8(request.stdout.clone()).unwrap(),
-            "{name}: request and request-proto are one request"
+            "{name}: request and request-proto are one request, written the same way each time"
         );
 
         let answered = cli(&["run"], &request.stdout);
