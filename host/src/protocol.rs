@@ -62,9 +62,26 @@ pub fn response_to_json(bytes: &[u8]) -> Result<String, ProtojsonError> {
     to_json(bytes, RESPONSE)
 }
 
-/// Decodes a protobuf RunFunctionRequest and writes it as indented protojson.
+/// Decodes a protobuf RunFunctionRequest and writes it as indented
+/// protojson, every object's keys sorted: prost-reflect keeps map fields
+/// (a Struct's, the observed resources) in hash order, and the same request
+/// should read the same every time.
 pub fn request_to_json(bytes: &[u8]) -> Result<String, ProtojsonError> {
-    to_json(bytes, REQUEST)
+    let json: serde_json::Value = serde_json::from_str(&to_json(bytes, REQUEST)?)
+        .map_err(|e| ProtojsonError(format!("cannot read back the request's JSON: {e}")))?;
+    serde_json::to_string_pretty(&sorted(json)).map_err(|e| ProtojsonError(e.to_string()))
+}
+
+fn sorted(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(fields) => {
+            let mut fields: Vec<(String, serde_json::Value)> = fields.into_iter().collect();
+            fields.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(fields.into_iter().map(|(key, value)| (key, sorted(value))).collect())
+        }
+        serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 fn to_json(bytes: &[u8], name: &str) -> Result<String, ProtojsonError> {

@@ -1,10 +1,11 @@
-// What the page shows of a render, computed from the component's -o json
-// and -o yaml output. Pure functions, tested in Node too.
+// What the page shows of a render, computed from the component's output as
+// render --format json and --format yaml print it. Pure functions, tested in
+// Node too.
 
 const RENDER_API = 'render.crossplane.io/v1beta1';
 
 /**
- * The documents of -o json, sorted into what the page lists: `objects` are
+ * The documents of --format json, sorted into what the page lists: `objects` are
  * the Secrets and ConfigMaps (the Secrets tab), `explanations` each object's
  * account of its keys; other composed objects (PushSecrets) stay only in
  * `documents`, for the YAML and Table views.
@@ -86,10 +87,11 @@ export function displayValue(bytes) {
 }
 
 /**
- * The -o yaml text with every value of a Secret's `data` (and `stringData`)
- * replaced by its size, so the YAML view never shows a secret value. Every
- * other line is kept as the component wrote it. `documents` is the -o json
- * output of the same render, in the same order as the YAML documents.
+ * The --format yaml text with every value of a Secret's `data` (and
+ * `stringData`) replaced by its size, so the YAML view never shows a secret
+ * value. Every other line is kept as the component wrote it. `documents` is
+ * the --format json output of the same render, in the same order as the YAML
+ * documents.
  */
 export function maskSecretValues(yamlText, documents) {
   const lines = yamlText.split('\n');

@@ -114,9 +114,10 @@ pub fn check(
         let (Some(item), Some(input)) = (item, input) else {
             return Err(RenderError::in_file(&file.name, "convert lost the step it wrote; this is a bug in convert"));
         };
-        let value: Value = serde_saphyr::from_str(&node_text(output, input)).map_err(|_| {
-            RenderError::in_file(&file.name, "convert wrote an input it cannot read back; this is a bug")
-        })?;
+        let value: Value = crate::render::documents::values(&node_text(output, input))
+            .ok()
+            .and_then(|mut values| values.pop())
+            .ok_or_else(|| RenderError::in_file(&file.name, "convert wrote an input it cannot read back; this is a bug"))?;
         match crate::input::parse(&value) {
             Ok(parsed) => {
                 for warning in crate::allowlist::unproducible_keys(&parsed, &crate::earlier::EarlierDetails::new()) {

@@ -422,7 +422,7 @@ fn reads_back_as_string(text: &str) -> bool {
         && !text.contains(['\n', '\r', '\t'])
         && text.chars().all(|c| !c.is_control());
     plain_safe
-        && matches!(serde_saphyr::from_str::<serde_json::Value>(text), Ok(serde_json::Value::String(read)) if read == text)
+        && matches!(crate::render::documents::values(text).as_deref(), Ok([serde_json::Value::String(read)]) if read == text)
 }
 
 #[cfg(test)]

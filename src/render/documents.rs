@@ -95,11 +95,7 @@ impl Document {
 
 /// Every non-empty document of a file; each must be a mapping.
 pub fn parse(file: &File) -> Result<Vec<Document>, RenderError> {
-    let mut options = serde_saphyr::options::Options::default();
-    // The snippet would echo lines of the file, which may hold secret data.
-    options.with_snippet = false;
-    let values: Vec<Value> =
-        serde_saphyr::from_multiple_with_options(&file.text, options).map_err(|error| yaml_error(file, &error))?;
+    let values: Vec<Value> = values(&file.text).map_err(|error| yaml_error(file, &error))?;
     let text: Rc<str> = Rc::from(file.text.as_str());
     values
         .into_iter()
@@ -138,9 +134,21 @@ pub fn single_of_kind(file: &File, kind: &str) -> Result<Document, RenderError> 
 
 /// A file holding one YAML value of any type (a context value).
 pub fn value(file: &File) -> Result<Value, RenderError> {
+    let mut values = values(&file.text).map_err(|error| yaml_error(file, &error))?;
+    match values.len() {
+        1 => Ok(values.remove(0)),
+        n => Err(RenderError::in_file(&file.name, format!("holds {n} documents; expected one value"))),
+    }
+}
+
+/// Every document of a YAML text as JSON values. Every reader of YAML in
+/// the crate comes through here, so the component carries one instance of
+/// the deserializer.
+pub fn values(text: &str) -> Result<Vec<Value>, serde_saphyr::Error> {
     let mut options = serde_saphyr::options::Options::default();
+    // The snippet would echo lines of the file, which may hold secret data.
     options.with_snippet = false;
-    serde_saphyr::from_str_with_options(&file.text, options).map_err(|error| yaml_error(file, &error))
+    serde_saphyr::from_multiple_with_options(text, options)
 }
 
 /// A YAML error at its file and line. The parser places a tab that starts

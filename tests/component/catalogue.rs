@@ -112,7 +112,12 @@ fn input_cases() -> Vec<Case<(Value, bool)>> {
     no_api_version.as_object_mut().unwrap().remove("apiVersion");
     vec![
         invalid("input-api-version", "apiVersion: ", no_api_version),
-        invalid("input-kind", "kind: must be ConnectionDetails", wrong_kind),
+        invalid("input-kind", "kind: must be ConnectionDetails, not \"ConnectionDetail\"; did you mean \"ConnectionDetails\"?", wrong_kind),
+        invalid(
+            "input-mode-case",
+            "mode: must be one of Auto, Composite, Secret, not \"secret\"; did you mean \"Secret\"?",
+            with_value(json!({"mode": "secret"})),
+        ),
         invalid(
             "input-unknown-field",
             "connectionSecretKey: unknown field",
@@ -456,6 +461,149 @@ async fn serve_calls() {
     assert_all(cases, |_| outcomes.next().unwrap());
 }
 
+// ---- command lines: the exit status and the whole message ---------------
+
+/// One command line of a case: its arguments, where `{dir}` is a folder of
+/// the case's own files and `{aws}` examples/aws-iam, and its standard input.
+struct CommandLine {
+    args: &'static [&'static str],
+    files: Vec<(&'static str, String)>,
+    stdin: &'static [u8],
+}
+
+fn command_line(args: &'static [&'static str], files: Vec<(&'static str, String)>) -> CommandLine {
+    CommandLine { args, files, stdin: b"" }
+}
+
+/// Messages that must point the right way (issue 21), each checked whole:
+/// `names` is standard error, with `{dir}` and `{aws}` as in the arguments.
+fn command_line_cases() -> Vec<Case<CommandLine>> {
+    let secrets = example("secrets.yaml");
+    let observed = example("observed.yaml");
+    let key1_secret = secrets.split("\n---").next().unwrap().to_owned();
+    let exit_2 = |id, message, line| case(id, unusable(), message, line);
+    vec![
+        exit_2(
+            "cli-render-swapped-arguments",
+            "error: {aws}/composition.yaml: is the Composition, given where the XR goes, and {aws}/xr.yaml is not a \
+             Composition: the XR comes first, then the Composition (render XR COMPOSITION)\n",
+            command_line(&["render", "{aws}/composition.yaml", "{aws}/xr.yaml"], Vec::new()),
+        ),
+        exit_2(
+            "cli-render-composition-kind",
+            "error: {aws}/xrd.yaml: has kind CompositeResourceDefinition; expected kind Composition\n",
+            command_line(&["render", "{aws}/xr.yaml", "{aws}/xrd.yaml"], Vec::new()),
+        ),
+        exit_2(
+            "cli-render-mode-case",
+            "error: {dir}/composition.yaml: spec.mode: must be Pipeline or Resources, not \"pipeline\"; did you mean \
+             \"Pipeline\"? Crossplane refuses any other spelling\n",
+            command_line(
+                &["render", "{aws}/xr.yaml", "{dir}/composition.yaml"],
+                vec![("composition.yaml", example("composition.yaml").replacen("mode: Pipeline", "mode: pipeline", 1))],
+            ),
+        ),
+        exit_2(
+            "cli-render-yaml-tab",
+            "error: {dir}/secrets.yaml:4: invalid YAML: tabs disallowed within this context (block indentation)\n",
+            command_line(
+                &["render", "{aws}/xr.yaml", "{aws}/composition.yaml", "--secrets", "{dir}/secrets.yaml"],
+                vec![("secrets.yaml", format!("apiVersion: v1\nkind: Secret\ndata:\n\tpassword: {SECRET}\n"))],
+            ),
+        ),
+        exit_2(
+            "cli-render-secret-base64-line",
+            "error: {dir}/secrets.yaml:8: document 1 (Secret docs/key1): data.username is not base64 text; write text \
+             under stringData\n",
+            command_line(
+                &["render", "{aws}/xr.yaml", "{aws}/composition.yaml", "-o", "{aws}/observed.yaml", "--secrets", "{dir}/secrets.yaml"],
+                vec![("secrets.yaml", secrets.replacen(KEY1_USERNAME, &format!("{SECRET}*"), 1))],
+            ),
+        ),
+        exit_2(
+            "cli-render-secret-as-observed",
+            "error: {dir}/observed.yaml:3: document 1 (Secret docs/key1): has no annotation \
+             crossplane.io/composition-resource-name, which render needs to match it to a composition resource; a \
+             Secret that holds a composed resource's connection details goes in --secrets\n",
+            command_line(
+                &["render", "{aws}/xr.yaml", "{aws}/composition.yaml", "-o", "{dir}/observed.yaml"],
+                vec![("observed.yaml", format!("{key1_secret}\n---\n{observed}"))],
+            ),
+        ),
+        exit_2(
+            "cli-render-stdin-twice",
+            "error: COMPOSITION and XR both read standard input (-); it can be read once, so give one of them a file\n",
+            command_line(&["render", "-", "-"], Vec::new()),
+        ),
+        exit_2(
+            "cli-convert-xrd-given-as-composition",
+            "error: {aws}/xrd.yaml: is a CompositeResourceDefinition, not a Composition; give it with --xrd and the \
+             Composition first\n",
+            command_line(&["convert", "{aws}/xrd.yaml"], Vec::new()),
+        ),
+        case(
+            "cli-convert-input-the-function-refuses",
+            format!("exit {}", exit::FATAL_RESULT),
+            "spec.resources moved, bases and patches unchanged, into a function-patch-and-transform step; mode is \
+             Pipeline\nadded step connection-details running function-connection-details\n\
+             error: {dir}/composition.yaml:9: spec.resources[0].connectionDetails[0].type: must be one of FromValue, \
+             FromConnectionSecretKey, FromFieldPath, FromSecretKeyRef, not \"fromValue\"; did you mean \"FromValue\"?\n\
+             error: the function would refuse the converted input (1 problem); nothing was written. Fix \
+             {dir}/composition.yaml and run convert again, or give --force to write it marked\n",
+            command_line(
+                &["convert", "{dir}/composition.yaml"],
+                vec![(
+                    "composition.yaml",
+                    format!(
+                        "apiVersion: apiextensions.crossplane.io/v1\nkind: Composition\nmetadata: {{name: c}}\nspec:\n  \
+                         resources:\n    - name: db\n      base: {{apiVersion: v1, kind: X}}\n      connectionDetails:\n\
+                         \x20       - type: fromValue\n          name: password\n          value: {SECRET}\n"
+                    ),
+                )],
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn command_lines() {
+    let aws = repo_path("examples/aws-iam").display().to_string();
+    let print = std::env::var_os("CATALOGUE_PRINT").is_some();
+    let mut failures = Vec::new();
+    let cases = command_line_cases();
+    for case in &cases {
+        let dir = std::env::temp_dir().join(format!("fcd-catalogue-{}-{}", std::process::id(), case.id));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in &case.input.files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        let fill = |text: &str| text.replace("{dir}", &dir.display().to_string()).replace("{aws}", &aws);
+        let args: Vec<String> = case.input.args.iter().map(|arg| fill(arg)).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = cli(&args, case.input.stdin);
+        let _ = std::fs::remove_dir_all(&dir);
+        let class = format!("exit {}", output.status);
+        if print {
+            println!("| `{}` | {class} | {} |", case.id, output.stderr.lines().next().unwrap_or_default());
+        }
+        let expected = fill(case.names);
+        let mut problems = Vec::new();
+        if class != case.class {
+            problems.push(format!("class {class:?}, expected {:?}", case.class));
+        }
+        if output.stderr != expected {
+            problems.push(format!("says\n    {}\n  expected\n    {}", output.stderr, expected));
+        }
+        if output.stderr.contains(SECRET) || String::from_utf8_lossy(&output.stdout).contains(SECRET) {
+            problems.push("shows the secret value".to_owned());
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{}: {}", case.id, problems.join("; ")));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
 #[test]
 fn every_case_is_in_the_table_of_reliability_md() {
     let table = std::fs::read_to_string(repo_path("RELIABILITY.md")).unwrap();
@@ -465,6 +613,7 @@ fn every_case_is_in_the_table_of_reliability_md() {
         .chain(render_cases().iter().map(|c| c.id))
         .chain(run_cases().iter().map(|c| c.id))
         .chain(serve_cases().iter().map(|c| c.id))
+        .chain(command_line_cases().iter().map(|c| c.id))
         .collect();
     assert!(ids.len() >= 40, "the catalogue has {} cases", ids.len());
     let missing: Vec<&&str> = ids.iter().filter(|id| !table.contains(&format!("`{id}`"))).collect();

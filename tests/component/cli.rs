@@ -123,3 +123,39 @@ fn help_teaches_and_bad_arguments_exit_2() {
     assert_eq!(bad.status, exit::UNUSABLE);
     assert!(bad.stderr.contains("invalid value 'yaml'"), "{}", bad.stderr);
 }
+
+/// What `--version` must tell: the commit, and the component by the digest
+/// the compiled-code cache and the playground show.
+#[test]
+fn version_names_the_commit_the_component_and_wasmtime() {
+    use function_connection_details::runtime::{EMBEDDED_COMPONENT, cache};
+    let output = cli(&["version"], b"");
+    assert_eq!(output.status, exit::SUCCESS, "{}", output.stderr);
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert_eq!(lines[0], format!("function-connection-details {}", env!("CARGO_PKG_VERSION")));
+    let commit = lines[1].strip_prefix("commit:    ").unwrap();
+    let hash = commit.strip_suffix("-dirty").unwrap_or(commit);
+    assert!(hash == "unknown" || (hash.len() == 40 && hash.bytes().all(|b| b.is_ascii_hexdigit())), "{commit}");
+    let digest: String = cache::digest(EMBEDDED_COMPONENT).iter().map(|byte| format!("{byte:02x}")).collect();
+    assert_eq!(lines[2], format!("component: sha256:{digest} ({} bytes)", EMBEDDED_COMPONENT.len()));
+    let lock = std::fs::read_to_string(repo_path("Cargo.lock")).unwrap();
+    let wasmtime = lock.split("name = \"wasmtime\"\nversion = \"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(lines[3], format!("wasmtime:  {wasmtime}"));
+    assert_eq!(cli(&["--version"], b"").stdout, text.as_bytes(), "--version prints the same");
+}
+
+#[test]
+fn completion_scripts_cover_every_subcommand_and_flag() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let output = cli(&["completion", shell], b"");
+        assert_eq!(output.status, exit::SUCCESS, "{shell}: {}", output.stderr);
+        let script = String::from_utf8(output.stdout).unwrap();
+        // Fish names long flags without their dashes (`-l in-place`).
+        for word in ["render", "convert", "serve", "observed-resources", "in-place", "include-context", "format"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    assert_eq!(cli(&["completion", "tcsh"], b"").status, exit::UNUSABLE);
+}

@@ -9,6 +9,7 @@ mod cli;
 mod conformance;
 mod collisions;
 mod convert;
+mod crossplane_render;
 mod external_secrets;
 mod harness;
 mod hostile;

@@ -47,6 +47,10 @@ pub struct CompletionArgs {
 
 pub fn completion(args: &CompletionArgs, io: &mut Io<'_>) -> Result<u8, Failure> {
     let mut command = Cli::command();
-    clap_complete::generate(args.shell, &mut command, "function-connection-details", io.stdout);
+    // clap_complete panics when its writer fails; a buffer cannot, and
+    // writing it out reports a closed pipe like any other output.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "function-connection-details", &mut script);
+    io.stdout.write_all(&script).map_err(|error| Failure::unusable(format!("cannot write: {error}")))?;
     Ok(exit::SUCCESS)
 }
