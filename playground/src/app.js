@@ -314,7 +314,7 @@ $('toggle-table-text').addEventListener('click', (event) => {
 $('copy-table').addEventListener('click', async () => {
   try {
     await navigator.clipboard.writeText($('table-output').textContent);
-    $('copy-status').textContent = 'Copied the render -o table text.';
+    $('copy-status').textContent = 'Copied the render --format table text.';
   } catch {
     $('copy-status').textContent = 'The browser did not allow copying; use Show as text.';
   }

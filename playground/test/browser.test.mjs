@@ -196,7 +196,7 @@ describe('the playground in Chromium', () => {
     // What was painted: the claim's table with its 8 keys.
     assert.equal(await page.getByRole('region', { name: `Secret default/${CLAIM_SECRET}` }).locator('tbody tr').count(), 8);
     assert.equal(await page.getByLabel('Example', { exact: true }).inputValue(), 'aws-iam');
-    // The texts (render -o table, -o yaml) and the editors follow.
+    // The texts (render --format table, --format yaml) and the editors follow.
     await ready(page);
 
     const table = await tableText(page);
@@ -608,7 +608,7 @@ describe('the Flow view', () => {
 });
 
 describe('output you can scan', () => {
-  test('Table: a sortable table per object, the exact render -o table text a click away; Results by severity', async () => {
+  test('Table: a sortable table per object, the exact render --format table text a click away; Results by severity', async () => {
     const page = await loadedPage();
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
     const claim = page.getByRole('region', { name: `Secret default/${CLAIM_SECRET}` });
@@ -627,7 +627,7 @@ describe('output you can scan', () => {
     await page.getByRole('button', { name: 'Copy as text' }).click();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await tableText(page));
     await page.getByRole('button', { name: 'Show as text' }).click();
-    assert.ok(await page.getByLabel('Table output, as render -o table prints it').isVisible());
+    assert.ok(await page.getByLabel('Table output, as render --format table prints it').isVisible());
 
     await showTab(page, 'Results');
     assert.match(await page.locator('#results-output > p.meta').first().textContent(), /^0 fatal, 1 warning, 0 normal$/);

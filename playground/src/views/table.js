@@ -1,6 +1,6 @@
 // The Table view: an HTML table per object the render writes (Secrets,
 // ConfigMaps, PushSecrets), each key with its state, size and where it
-// comes from, sortable by key and by state; the exact `render -o table`
+// comes from, sortable by key and by state; the exact `render --format table`
 // text is kept beside them for the copy button and the text toggle.
 
 import { element } from '../dom.js';
