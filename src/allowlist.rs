@@ -77,7 +77,8 @@ mod tests {
             "connectionSecretKeys": ["key2-user", "endpoint", "key2-pass", "endpoint"],
         }))
         .unwrap();
-        let messages: Vec<_> = unproducible_keys(&input, &EarlierDetails::new()).into_iter().map(|d| d.message).collect();
+        let messages: Vec<_> =
+            unproducible_keys(&input, &EarlierDetails::new()).into_iter().map(|d| d.message).collect();
         assert_eq!(
             messages,
             [

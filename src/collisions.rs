@@ -412,6 +412,7 @@ mod tests {
     use super::*;
     use crate::aggregate::ObservedResource;
     use crate::diagnostics::Severity;
+    use crate::earlier::EarlierDetails;
     use crate::plan::{Plan, plan};
     use crate::protocol::{LazyObject, json_to_struct};
     use crate::secret::SecretData;
@@ -468,7 +469,7 @@ mod tests {
             },
         )]);
         let fetch = |_: &SecretId| read_secret(&json!({"data": {"password": "c2VjcmV0"}}));
-        plan(Some(&input(input_extra)), xr, &observed, earlier, &fetch)
+        plan(Some(&input(input_extra)), xr, &observed, &EarlierDetails::new(), earlier, &fetch)
     }
 
     fn error(input_extra: Value, xr: &Value, earlier: &EarlierResources) -> String {
@@ -497,7 +498,14 @@ mod tests {
              it another name"
         );
         // A ConfigMap of that name is another object.
-        assert!(run(json!({"configMaps": [{"key": "username", "to": {"name": "db-conn"}}]}), &modern(), &none).is_ok());
+        assert!(
+            run(
+                json!({"configMaps": [{"key": "username", "to": {"name": "db-conn", "allowSecretValue": true}}]}),
+                &modern(),
+                &none
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -616,7 +624,7 @@ mod tests {
         assert_eq!(creds.data.keys().map(KeyName::as_str).collect::<Vec<_>>(), ["ca.crt", "password"]);
         assert!(plan.diagnostics.iter().any(|d| d.reason == Reason::SecretTakenOver));
         let config_map = error(
-            json!({"configMaps": [{"key": "username", "to": {"name": "creds"}}]}),
+            json!({"configMaps": [{"key": "username", "to": {"name": "creds", "allowSecretValue": true}}]}),
             &modern(),
             &earlier(&[("configmap-creds", earlier_secret)]),
         );

@@ -91,8 +91,7 @@ mod tests {
     #[test]
     fn earlier_keys_join_ours_and_ours_win() {
         let mut ours = keys(&[("password", b"mine")]);
-        let diagnostics =
-            fold_into(&mut ours, &earlier(&[("password", b"theirs"), ("endpoint", b"db:5432")]), &[]);
+        let diagnostics = fold_into(&mut ours, &earlier(&[("password", b"theirs"), ("endpoint", b"db:5432")]), &[]);
         assert!(diagnostics.is_empty());
         assert_eq!(
             shown(&ours),
@@ -120,8 +119,10 @@ mod tests {
             "resources": [{"name": "db", "connectionDetails": [{"fromConnectionSecretKey": "password"}]}],
         }))
         .unwrap();
-        let messages: Vec<String> =
-            conflicts(&input, &earlier(&[("password", b"p"), ("other", b"o")])).into_iter().map(|d| d.message).collect();
+        let messages: Vec<String> = conflicts(&input, &earlier(&[("password", b"p"), ("other", b"o")]))
+            .into_iter()
+            .map(|d| d.message)
+            .collect();
         assert_eq!(
             messages,
             ["key \"password\" is written by an earlier pipeline step (desired.composite.connectionDetails) and by \

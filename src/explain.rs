@@ -416,8 +416,8 @@ mod tests {
     use crate::aggregate::aggregate;
     use crate::input::parse;
     use crate::protocol::LazyObject;
-    use crate::secret::SecretData;
     use crate::secret::SecretBytes;
+    use crate::secret::SecretData;
     use crate::secretref::{Fetched, SecretId};
     use serde_json::json;
 

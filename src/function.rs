@@ -17,6 +17,7 @@ use crate::diagnostics::{Diagnostic, Reason, Severity as DiagnosticSeverity};
 use crate::explain::{self, Explanation};
 use crate::fanout;
 use crate::jsonwire;
+use crate::keystatus::{self, CONDITION_TYPE, KeyStatus, Written};
 use crate::names::KeyName;
 use crate::output::{self, Destination};
 use crate::plan::{self, Plan};
@@ -27,7 +28,6 @@ use crate::protocol::v1::{
 };
 use crate::protocol::{LazyObject, json_to_struct, struct_to_json};
 use crate::push;
-use crate::keystatus::{self, CONDITION_TYPE, KeyStatus, Written};
 use crate::readiness::{TTL_SECONDS, TTL_WAITING_SECONDS};
 use crate::secret::SecretData;
 use crate::secretref::{Fetched, SecretId, read_secret};

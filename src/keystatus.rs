@@ -36,16 +36,20 @@ pub enum Written {
 
 /// The condition for one response: `declared` distinct keys, `unproduced`
 /// their accounts that are not present, `readiness` when the input holds it.
-pub fn status(declared: usize, unproduced: &[KeyAccount], readiness: Option<&Readiness>, written: &Written) -> KeyStatus {
+pub fn status(
+    declared: usize,
+    unproduced: &[KeyAccount],
+    readiness: Option<&Readiness>,
+    written: &Written,
+) -> KeyStatus {
     let waiting = readiness.filter(|readiness| !readiness.is_ready());
     let produced = declared - unproduced.len();
     let (reason, headline) = match (written, waiting) {
         (Written::Not { reason, why }, _) => (*reason, why.clone()),
         (_, Some(readiness)) => (readiness.reason(), readiness.message()),
-        (Written::To(_), None) if !unproduced.is_empty() => (
-            Reason::KeysMissing,
-            format!("{produced} of {declared} declared connection secret keys are produced"),
-        ),
+        (Written::To(_), None) if !unproduced.is_empty() => {
+            (Reason::KeysMissing, format!("{produced} of {declared} declared connection secret keys are produced"))
+        }
         (Written::To(target), None) => {
             (Reason::Available, format!("all {declared} declared connection secret keys are written to {target}"))
         }
@@ -169,8 +173,9 @@ mod tests {
 
     #[test]
     fn the_message_is_bounded_and_counts_the_rest() {
-        let unproduced: Vec<KeyAccount> =
-            (0..200).map(|i| missing(&format!("key-{i:03}"), "the composed resource db is not observed yet", true)).collect();
+        let unproduced: Vec<KeyAccount> = (0..200)
+            .map(|i| missing(&format!("key-{i:03}"), "the composed resource db is not observed yet", true))
+            .collect();
         let status = status(200, &unproduced, None, &to_secret());
         assert!(status.message.len() <= MAX_MESSAGE_BYTES, "{} bytes", status.message.len());
         let shown = status.message.matches("(the composed resource").count();

@@ -21,8 +21,8 @@ pub mod fanout;
 pub mod fieldpath;
 pub mod function;
 pub mod input;
-pub mod keystatus;
 pub mod jsonwire;
+pub mod keystatus;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod memcmp;
 pub mod metadata;

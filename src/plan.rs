@@ -14,8 +14,8 @@ use crate::diagnostics::{Diagnostic, Reason};
 use crate::earlier::{self, EarlierDetails};
 use crate::explain::{self, KeyAccount};
 use crate::fanout;
-use crate::keystatus::Written;
 use crate::input::{self, API_VERSION, Input, KIND};
+use crate::keystatus::Written;
 use crate::names::KeyName;
 use crate::names::Namespace;
 use crate::output::{self, Destination};
@@ -23,8 +23,8 @@ use crate::patches;
 use crate::push;
 use crate::readiness::{self, Readiness};
 use crate::secret::SecretBytes;
-use crate::sensitivity;
 use crate::secretref::{ExistingSecrets, Fetched, SecretId};
+use crate::sensitivity;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {

@@ -240,7 +240,8 @@ fn remote_key(spec: &PushSecretSpec, xr: Xr<'_>, path: &str) -> Result<String, S
         None => None,
     };
     for (index, patch) in spec.patches.iter().enumerate() {
-        let patched = patches::patched_text(patch, xr.object).map_err(|problem| format!("{path}.patches[{index}].{problem}"))?;
+        let patched =
+            patches::patched_text(patch, xr.object).map_err(|problem| format!("{path}.patches[{index}].{problem}"))?;
         if let Some(text) = patched {
             key = Some((text, patch.source.paths().iter().any(reads_xr_identity)));
         }

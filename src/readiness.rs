@@ -38,7 +38,6 @@ impl Readiness {
             format!("waiting for connection secret keys: {}", missing.join(", "))
         }
     }
-
 }
 
 /// `None` when the input requires no keys. Keys are checked before the

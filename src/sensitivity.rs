@@ -27,7 +27,9 @@ pub fn secret_keys(input: &Input, observed: &ObservedResources<'_>) -> BTreeMap<
         for detail in &entry.connection_details {
             let why = match &detail.source {
                 Source::ConnectionSecretKey(key) => Some(format!("fromConnectionSecretKey {key}")),
-                Source::SecretKeyRef(reference) => Some(format!("fromSecretKeyRef {} {}", reference.name, reference.key)),
+                Source::SecretKeyRef(reference) => {
+                    Some(format!("fromSecretKeyRef {} {}", reference.name, reference.key))
+                }
                 Source::FieldPath(path) if resource.is_some_and(|object| reads_secret_data(object, path)) => {
                     Some(format!("fromFieldPath {path} of a Secret"))
                 }
@@ -52,7 +54,8 @@ pub fn secret_keys(input: &Input, observed: &ObservedResources<'_>) -> BTreeMap<
 fn reads_secret_data(object: &Value, path: &FieldPath) -> bool {
     let is_secret = object.get("apiVersion").and_then(Value::as_str) == Some("v1")
         && object.get("kind").and_then(Value::as_str) == Some("Secret");
-    is_secret && matches!(path.segments().first(), Some(Segment::Field(field)) if field == "data" || field == "stringData")
+    is_secret
+        && matches!(path.segments().first(), Some(Segment::Field(field)) if field == "data" || field == "stringData")
 }
 
 /// The first secret key a template reads by name, or `keys[...]` when it
@@ -70,7 +73,10 @@ fn secret_key_read(template: &str, secret: &BTreeMap<KeyName, String>) -> Option
         return None;
     }
     match derive::literal_keys_read(template) {
-        Some(read) => read.into_iter().find(|key| secret.keys().any(|secret| secret.as_str() == key)).map(|key| format!("key {key:?}")),
+        Some(read) => read
+            .into_iter()
+            .find(|key| secret.keys().any(|secret| secret.as_str() == key))
+            .map(|key| format!("key {key:?}")),
         None => Some("keys[...] with a name that is not written out".to_owned()),
     }
 }
@@ -166,7 +172,10 @@ mod tests {
             marked(&input, &observed),
             [
                 ("admin".to_owned(), "resources[0] db: fromSecretKeyRef admin-pw pw".to_owned()),
-                ("any".to_owned(), "derived[2], whose template reads keys[...] with a name that is not written out".to_owned()),
+                (
+                    "any".to_owned(),
+                    "derived[2], whose template reads keys[...] with a name that is not written out".to_owned()
+                ),
                 ("password".to_owned(), "resources[0] db: fromConnectionSecretKey password".to_owned()),
                 ("token".to_owned(), "resources[1] creds: fromFieldPath data.token of a Secret".to_owned()),
                 ("url".to_owned(), "derived[0], whose template reads key \"password\"".to_owned()),
@@ -190,9 +199,11 @@ mod tests {
         let (errors, warnings) = config_map_routes(&input, &secret);
         assert_eq!(
             errors,
-            ["configMaps[1].key: \"password\" comes from a secret (resources[0] db: fromConnectionSecretKey password); \
+            [
+                "configMaps[1].key: \"password\" comes from a secret (resources[0] db: fromConnectionSecretKey password); \
               a ConfigMap is readable by more roles than a Secret, so copy it with secrets[] instead, or set \
-              configMaps[1].to.allowSecretValue: true to store it in plain text anyway"]
+              configMaps[1].to.allowSecretValue: true to store it in plain text anyway"
+            ]
         );
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].message.starts_with("configMaps[2] copies key \"password\""), "{}", warnings[0].message);

@@ -117,7 +117,9 @@ pub fn check(
         let value: Value = crate::render::documents::values(&node_text(output, input))
             .ok()
             .and_then(|mut values| values.pop())
-            .ok_or_else(|| RenderError::in_file(&file.name, "convert wrote an input it cannot read back; this is a bug"))?;
+            .ok_or_else(|| {
+                RenderError::in_file(&file.name, "convert wrote an input it cannot read back; this is a bug")
+            })?;
         match crate::input::parse(&value) {
             Ok(parsed) => {
                 for warning in crate::allowlist::unproducible_keys(&parsed, &crate::earlier::EarlierDetails::new()) {

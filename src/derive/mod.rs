@@ -191,11 +191,7 @@ pub fn is_global(name: &str) -> bool {
 /// undefined waits when it reads one of them, and fails otherwise, as
 /// nothing will ever define it (an attribute of a string, an item out of
 /// range, a key that no entry or earlier derived key declares).
-pub fn evaluate(
-    template: &str,
-    produced: &BTreeMap<KeyName, SecretBytes>,
-    pending: &BTreeSet<KeyName>,
-) -> Derived {
+pub fn evaluate(template: &str, produced: &BTreeMap<KeyName, SecretBytes>, pending: &BTreeSet<KeyName>) -> Derived {
     let keys: BTreeMap<String, Value> =
         produced.iter().map(|(key, value)| (key.to_string(), template_value(value))).collect();
     let mut context: BTreeMap<String, Value> =
@@ -208,12 +204,10 @@ pub fn evaluate(
         .and_then(|parsed| parsed.render_captured_to(Value::from(context), &mut output).map(|_| ()));
     match rendered {
         Ok(()) => Derived::Value(SecretBytes::new(output.bytes)),
-        Err(_) if output.overflowed => Derived::Failed(format!(
-            "its output passes {MAX_OUTPUT_BYTES} bytes, the most a derived key may hold"
-        )),
-        Err(error) if error.kind() == ErrorKind::UndefinedError && reads_pending(template, pending) => {
-            Derived::Pending
+        Err(_) if output.overflowed => {
+            Derived::Failed(format!("its output passes {MAX_OUTPUT_BYTES} bytes, the most a derived key may hold"))
         }
+        Err(error) if error.kind() == ErrorKind::UndefinedError && reads_pending(template, pending) => Derived::Pending,
         Err(error) if error.kind() == ErrorKind::UndefinedError => Derived::Failed(format!(
             "it reads something that is not defined and never will be: an attribute of a key (keys are text), \
              an item out of range, or a key no entry or earlier derived key declares{}",
@@ -229,7 +223,9 @@ pub fn evaluate(
 fn reads_pending(template: &str, pending: &BTreeSet<KeyName>) -> bool {
     let is_pending = |name: &str| pending.iter().any(|key| key.as_str() == name);
     plain_variables(template).iter().any(|name| match name.as_str() {
-        "keys" => literal_keys_read(template).map_or(!pending.is_empty(), |read| read.iter().any(|key| is_pending(key))),
+        "keys" => {
+            literal_keys_read(template).map_or(!pending.is_empty(), |read| read.iter().any(|key| is_pending(key)))
+        }
         name => is_pending(name),
     })
 }
@@ -317,9 +313,7 @@ fn b64encode(value: &Value) -> Result<String, Error> {
 fn b64decode(value: &Value) -> Result<Value, Error> {
     let text =
         defined(value)?.as_str().ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "b64decode: is not text"))?;
-    let bytes = BASE64
-        .decode(text)
-        .map_err(|_| Error::new(ErrorKind::InvalidOperation, "b64decode: is not base64"))?;
+    let bytes = BASE64.decode(text).map_err(|_| Error::new(ErrorKind::InvalidOperation, "b64decode: is not base64"))?;
     Ok(match String::from_utf8(bytes) {
         Ok(text) => Value::from(text),
         Err(not_text) => Value::from_bytes(not_text.into_bytes()),
@@ -328,11 +322,56 @@ fn b64decode(value: &Value) -> Result<Value, Error> {
 
 /// Filters a template can use: MiniJinja's built-ins and this function's.
 pub const FILTERS: [&str; 50] = [
-    "abs", "attr", "b64decode", "b64encode", "batch", "bool", "capitalize", "chain", "count", "d", "default",
-    "dictsort", "e", "escape", "first", "float", "format", "groupby", "indent", "int", "items", "join", "last",
-    "length", "lines", "list", "lower", "map", "max", "min", "pprint", "reject", "rejectattr", "replace",
-    "reverse", "round", "safe", "select", "selectattr", "slice", "sort", "split", "string", "sum", "title",
-    "trim", "unique", "upper", "urlencode", "zip",
+    "abs",
+    "attr",
+    "b64decode",
+    "b64encode",
+    "batch",
+    "bool",
+    "capitalize",
+    "chain",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "format",
+    "groupby",
+    "indent",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "lines",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "pprint",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "slice",
+    "sort",
+    "split",
+    "string",
+    "sum",
+    "title",
+    "trim",
+    "unique",
+    "upper",
+    "urlencode",
+    "zip",
 ];
 /// Functions a template can call.
 const FUNCTIONS: [&str; 2] = ["range", "dict"];
@@ -368,7 +407,8 @@ fn at_line(error: &Error) -> String {
 /// `unknown filter "b64decod"; did you mean "b64decode"?`
 fn unknown<'a>(what: &str, detail: &str, known: impl IntoIterator<Item = &'a str>, line: &str) -> String {
     let Some(name) = unknown_name(detail) else { return format!("unknown {what}{line}") };
-    let hint = crate::spelling::closest(name, known).map(|close| format!("; did you mean {close:?}?")).unwrap_or_default();
+    let hint =
+        crate::spelling::closest(name, known).map(|close| format!("; did you mean {close:?}?")).unwrap_or_default();
     format!("unknown {what} {name:?}{line}{hint}")
 }
 
@@ -452,10 +492,8 @@ mod tests {
     #[test]
     fn builds_a_postgres_url_with_urlencoded_credentials() {
         let keys = produced(&[("username", b"app user"), ("password", b"p@ss/w:rd"), ("endpoint", b"db.example.org")]);
-        let url = eval(
-            "postgresql://{{ username | urlencode }}:{{ password | urlencode }}@{{ endpoint }}:5432/app",
-            &keys,
-        );
+        let url =
+            eval("postgresql://{{ username | urlencode }}:{{ password | urlencode }}@{{ endpoint }}:5432/app", &keys);
         assert_eq!(text(url), "postgresql://app%20user:p%40ss%2Fw%3Ard@db.example.org:5432/app");
     }
 
@@ -499,7 +537,10 @@ mod tests {
         let keys = produced(&[("x", b"text")]);
         for template in ["{{ x.foo.bar }}", "{{ x[99] }}", "{{ keys['nothing'] }}"] {
             let problem = failure(evaluate(template, &keys, &pending(&["other"])));
-            assert!(problem.starts_with("it reads something that is not defined and never will be"), "{template}: {problem}");
+            assert!(
+                problem.starts_with("it reads something that is not defined and never will be"),
+                "{template}: {problem}"
+            );
             assert!(problem.ends_with(" at line 1"), "{problem}");
         }
     }
@@ -507,7 +548,10 @@ mod tests {
     #[test]
     fn failures_name_the_filter_the_operand_and_the_line() {
         let keys = produced(&[("DB_PASSWORD", b"not base64!")]);
-        assert_eq!(failure(eval("{{ DB_PASSWORD | b64decode }}", &keys)), "b64decode: DB_PASSWORD is not base64 at line 1");
+        assert_eq!(
+            failure(eval("{{ DB_PASSWORD | b64decode }}", &keys)),
+            "b64decode: DB_PASSWORD is not base64 at line 1"
+        );
         assert_eq!(
             failure(eval("a\n{{ keys['DB_PASSWORD']|b64decode }}", &keys)),
             "b64decode: keys['DB_PASSWORD'] is not base64 at line 2"
@@ -516,7 +560,10 @@ mod tests {
             failure(eval("{{ DB_PASSWORD | b64decod }}", &keys)),
             "unknown filter \"b64decod\" at line 1; did you mean \"b64decode\"?"
         );
-        assert_eq!(failure(eval("{{ rnage(3) }}", &keys)), "unknown function \"rnage\" at line 1; did you mean \"range\"?");
+        assert_eq!(
+            failure(eval("{{ rnage(3) }}", &keys)),
+            "unknown function \"rnage\" at line 1; did you mean \"range\"?"
+        );
         assert_eq!(
             failure(eval("{{ DB_PASSWORD + 1 }}", &keys)),
             "invalid operation at line 1, in \"{{ DB_PASSWORD + 1 }}\""
@@ -584,7 +631,9 @@ mod tests {
             let problem = check(template).unwrap_err();
             assert!(problem.starts_with(start), "{template}: {problem}");
         }
-        for accepted in ["{% if a %}{% set b = a ~ 'x' %}{{ b }}{% else %}n{% endif %}", "{% for c in 'ab' %}{{ c }}{% endfor %}"] {
+        for accepted in
+            ["{% if a %}{% set b = a ~ 'x' %}{{ b }}{% else %}n{% endif %}", "{% for c in 'ab' %}{{ c }}{% endfor %}"]
+        {
             assert_eq!(check(accepted), Ok(()), "{accepted}");
         }
         let problem = failure(eval("{% set ns = namespace(a='') %}{{ ns.a }}", &produced(&[])));

@@ -8,8 +8,7 @@ use serde_json::{Map, Value};
 use super::reader::{ANY_FIELDS, Path, Reader};
 use super::{
     API_VERSION, ConnectionDetail, DerivedKey, FanOut, Input, KIND, Mode, PatchSource, PushField, PushSecretSpec,
-    RefField,
-    RefPatch, RequiredKeys, ResourceEntry, SecretKeyRef, SecretRef, Source, StoreKind,
+    RefField, RefPatch, RequiredKeys, ResourceEntry, SecretKeyRef, SecretRef, Source, StoreKind,
 };
 use crate::composite::Placeholder;
 use crate::derive;
@@ -150,8 +149,10 @@ impl Reader {
         let to_namespace = to.get("namespace").and_then(|v| self.name(v, &to_path.field("namespace"), Namespace::new));
         let metadata = self.metadata(to.get("metadata"), &to_path.field("metadata"));
         let secret_type = to.get("type").and_then(|v| self.secret_type(v, &to_path.field("type")));
-        let allow_secret_value =
-            to.get("allowSecretValue").and_then(|v| self.boolean(v, &to_path.field("allowSecretValue"))).unwrap_or(false);
+        let allow_secret_value = to
+            .get("allowSecretValue")
+            .and_then(|v| self.boolean(v, &to_path.field("allowSecretValue")))
+            .unwrap_or(false);
         let key = key?;
         let to_key = match to_key {
             Some(parsed) => parsed?,

@@ -312,10 +312,7 @@ fn a_combine_patch_names_each_missing_part() {
         minimal(json!({"writeConnectionSecretToRef": {"patches": [patch]}}))
     };
     let at = "writeConnectionSecretToRef.patches[0].combine";
-    assert_eq!(
-        errors(patch(Value::Null)),
-        [format!("{at}: is required when type is CombineFromComposite")]
-    );
+    assert_eq!(errors(patch(Value::Null)), [format!("{at}: is required when type is CombineFromComposite")]);
     assert_eq!(
         errors(patch(json!({"strategy": "string", "string": {"fmt": "%s"}}))),
         [

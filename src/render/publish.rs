@@ -107,7 +107,9 @@ fn publish_legacy(
         Some((namespace, name))
     };
     let Some(xr_secret) = reference(xr) else {
-        published.diagnostics.extend(claim.and_then(reference).map(|claim_secret| unpublished_claim_secret(&claim_secret)));
+        published
+            .diagnostics
+            .extend(claim.and_then(reference).map(|claim_secret| unpublished_claim_secret(&claim_secret)));
         return;
     };
     let secrets = [Some(xr_secret), claim.and_then(reference)].into_iter().flatten();

@@ -141,12 +141,11 @@ fn two_values_for_one_destination_key_are_fatal() {
 
 #[test]
 fn a_config_map_value_that_is_not_text_is_fatal_naming_the_key() {
-    let fatal =
-        cosmos_account(json!({"configMaps": [{"key": "primaryMasterKey",
+    let fatal = cosmos_account(json!({"configMaps": [{"key": "primaryMasterKey",
                                                "to": {"name": "info", "key": "pk", "allowSecretValue": true}}]}))
-            .observed("account", json!({}), &[("primaryMasterKey", &[0xff, 0x00, 0xfe])])
-            .run()
-            .single_fatal();
+    .observed("account", json!({}), &[("primaryMasterKey", &[0xff, 0x00, 0xfe])])
+    .run()
+    .single_fatal();
     assert_eq!(fatal, "ConfigMap apps/info key pk: the value is not valid UTF-8, and ConfigMap data must be text");
 }
 

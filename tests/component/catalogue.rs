@@ -112,7 +112,11 @@ fn input_cases() -> Vec<Case<(Value, bool)>> {
     no_api_version.as_object_mut().unwrap().remove("apiVersion");
     vec![
         invalid("input-api-version", "apiVersion: ", no_api_version),
-        invalid("input-kind", "kind: must be ConnectionDetails, not \"ConnectionDetail\"; did you mean \"ConnectionDetails\"?", wrong_kind),
+        invalid(
+            "input-kind",
+            "kind: must be ConnectionDetails, not \"ConnectionDetail\"; did you mean \"ConnectionDetails\"?",
+            wrong_kind,
+        ),
         invalid(
             "input-mode-case",
             "mode: must be one of Auto, Composite, Secret, not \"secret\"; did you mean \"Secret\"?",
@@ -516,7 +520,15 @@ fn command_line_cases() -> Vec<Case<CommandLine>> {
             "error: {dir}/secrets.yaml:8: document 1 (Secret docs/key1): data.username is not base64 text; write text \
              under stringData\n",
             command_line(
-                &["render", "{aws}/xr.yaml", "{aws}/composition.yaml", "-o", "{aws}/observed.yaml", "--secrets", "{dir}/secrets.yaml"],
+                &[
+                    "render",
+                    "{aws}/xr.yaml",
+                    "{aws}/composition.yaml",
+                    "-o",
+                    "{aws}/observed.yaml",
+                    "--secrets",
+                    "{dir}/secrets.yaml",
+                ],
                 vec![("secrets.yaml", secrets.replacen(KEY1_USERNAME, &format!("{SECRET}*"), 1))],
             ),
         ),

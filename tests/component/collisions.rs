@@ -114,7 +114,7 @@ fn two_objects_of_one_kind_name_and_namespace_are_an_input_error_naming_both() {
     let response = with_database(Request::modern(database(json!({
         "writeConnectionSecretToRef": {"name": "app"},
         "secrets": [{"key": "password", "to": {"name": "app"}}],
-        "configMaps": [{"key": "username", "to": {"name": "app"}}],
+        "configMaps": [{"key": "username", "to": {"name": "app", "allowSecretValue": true}}],
     }))))
     .run();
     assert_eq!(
@@ -172,7 +172,7 @@ fn a_resource_name_may_not_replace_an_earlier_step_s_resource_that_is_no_secret(
 #[test]
 fn a_fan_out_key_may_not_replace_an_earlier_step_s_resource_that_is_no_secret() {
     let mut request = with_database(Request::modern(database(json!({"configMaps": [
-        {"key": "username", "to": {"name": "info"}},
+        {"key": "username", "to": {"name": "info", "allowSecretValue": true}},
     ]}))));
     request = request.desired(json!({"resources": {"configmap-info": {"resource": {
         "apiVersion": "s3.aws.m.upbound.io/v1beta1", "kind": "Bucket"}}}}));

@@ -210,7 +210,8 @@ fn run_answers_the_printed_request_as_render_computed_for_every_example() {
             of_kind("Condition").map(|c| (text(&c["type"]), text(&c["status"]).to_lowercase())).collect();
         assert_eq!(conditions, rendered_conditions, "{name}: conditions");
         let readiness = of_kind("Readiness").next().unwrap();
-        let composed: Vec<&String> = response["desired"]["resources"].as_object().map(|r| r.keys().collect()).unwrap_or_default();
+        let composed: Vec<&String> =
+            response["desired"]["resources"].as_object().map(|r| r.keys().collect()).unwrap_or_default();
         let rendered_composed: Vec<&String> = readiness["composedResources"].as_object().unwrap().keys().collect();
         assert_eq!(composed, rendered_composed, "{name}: composed resources");
         assert_eq!(response["meta"]["ttl"], readiness["ttl"], "{name}: ttl");

@@ -181,6 +181,15 @@ fn a_push_is_composed_only_in_the_response_that_composes_its_secret() {
               PushSecret follows in the response that composes it"
                     .to_owned()
             ),
+            // Without the conditions capability, what ConnectionSecretReady
+            // would say comes as a result.
+            (
+                "NORMAL".to_owned(),
+                "0 of 3 declared connection secret keys are produced; missing: password (the composed resource \
+              db is not observed yet); tls.crt (the composed resource db is not observed yet); tls.key (the \
+              composed resource db is not observed yet)"
+                    .to_owned()
+            ),
         ]
     );
 
@@ -191,8 +200,12 @@ fn a_push_is_composed_only_in_the_response_that_composes_its_secret() {
     assert_eq!(composed(&partly), ["connection-secret", "pushsecret-db-connection-vault"]);
     let notes: Vec<String> =
         partly.results().into_iter().map(|(severity, message)| format!("{severity} {message}")).collect();
-    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(notes[0].starts_with("NORMAL PushSecret apps/tls-vault is not composed yet"), "{notes:?}");
+    assert!(
+        notes[1].starts_with("NORMAL 2 of 3 declared connection secret keys are produced; missing: tls.key"),
+        "{notes:?}"
+    );
 
     let complete = observed(
         Request::modern(tls_input(push_secrets)),
