@@ -3,7 +3,12 @@
 //! `cargo build -p function-connection-details` alone yields a working
 //! binary, and its SHA-256 digest, which keys the compiled-code cache. Set
 //! `FUNCTION_CONNECTION_DETAILS_COMPONENT` to a prebuilt component to skip
-//! that build (container images do).
+//! that build.
+//!
+//! A build without the `compiler` feature (the container image's) embeds
+//! instead the component's machine code for its target, made beforehand by
+//! the `precompile` tool: the file `FUNCTION_CONNECTION_DETAILS_PRECOMPILED`
+//! names (package/build does both steps).
 
 use std::env;
 use std::fs;
@@ -16,17 +21,38 @@ type BuildResult = Result<(), Box<dyn std::error::Error>>;
 
 const COMPONENT_ENV: &str = "FUNCTION_CONNECTION_DETAILS_COMPONENT";
 const COMPONENT_FILE: &str = "connection_details.wasm";
+const PRECOMPILED_ENV: &str = "FUNCTION_CONNECTION_DETAILS_PRECOMPILED";
+const PRECOMPILED_FILE: &str = "connection_details.cwasm";
 const WASM_TARGET: &str = "wasm32-wasip2";
 /// The workspace profile of the component the host embeds: the small
 /// `component` with the RunFunction path optimised for speed (Cargo.toml).
 const COMPONENT_PROFILE: &str = "component-fast";
 fn main() -> BuildResult {
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
+    if env::var_os("CARGO_FEATURE_COMPILER").is_none() {
+        return embed_precompiled(&out_dir);
+    }
     let workspace =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).parent().ok_or("host/ has no parent directory")?.to_path_buf();
     let component = embed_component(&workspace, &out_dir)?;
     let digest: [u8; 32] = Sha256::digest(fs::read(&component)?).into();
     fs::write(out_dir.join(format!("{COMPONENT_FILE}.sha256")), digest)?;
+    Ok(())
+}
+
+/// Copies the machine code `precompile` made for this target into OUT_DIR.
+fn embed_precompiled(out_dir: &Path) -> BuildResult {
+    println!("cargo:rerun-if-env-changed={PRECOMPILED_ENV}");
+    let Some(code) = env::var_os(PRECOMPILED_ENV).map(PathBuf::from) else {
+        return Err(format!(
+            "without the `compiler` feature the host embeds machine code instead of compiling the component: \
+             set {PRECOMPILED_ENV} to the file the `precompile` tool writes for this target (package/build does)"
+        )
+        .into());
+    };
+    println!("cargo:rerun-if-changed={}", code.display());
+    fs::copy(&code, out_dir.join(PRECOMPILED_FILE))
+        .map_err(|e| format!("{PRECOMPILED_ENV}={}: {e}", code.display()))?;
     Ok(())
 }
 
