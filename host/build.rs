@@ -8,6 +8,11 @@
 //! It also records what `--version` tells: the git commit the binary is
 //! built from (with `-dirty` for uncommitted changes), the component's
 //! digest and size, and the wasmtime version in Cargo.lock.
+//!
+//! A build without the `compiler` feature (the container image's) embeds
+//! instead the component's machine code for its target, made beforehand by
+//! the `precompile` tool: the file `FUNCTION_CONNECTION_DETAILS_PRECOMPILED`
+//! names (package/build does both steps).
 
 use std::env;
 use std::fs;
@@ -23,6 +28,8 @@ const COMPONENT_ENV: &str = "FUNCTION_CONNECTION_DETAILS_COMPONENT";
 /// built from a copied tree).
 const COMMIT_ENV: &str = "FUNCTION_CONNECTION_DETAILS_COMMIT";
 const COMPONENT_FILE: &str = "connection_details.wasm";
+const PRECOMPILED_ENV: &str = "FUNCTION_CONNECTION_DETAILS_PRECOMPILED";
+const PRECOMPILED_FILE: &str = "connection_details.cwasm";
 const WASM_TARGET: &str = "wasm32-wasip2";
 /// The workspace profile of the component the host embeds: the small
 /// `component` with the RunFunction path optimised for speed (Cargo.toml).
@@ -31,10 +38,17 @@ fn main() -> BuildResult {
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     let workspace =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).parent().ok_or("host/ has no parent directory")?.to_path_buf();
-    let component = embed_component(&workspace, &out_dir)?;
-    let bytes = fs::read(&component)?;
+    // `--version` reports what is embedded: the component, or without a
+    // compiler the machine code made from it.
+    let bytes = if env::var_os("CARGO_FEATURE_COMPILER").is_none() {
+        fs::read(embed_precompiled(&out_dir)?)?
+    } else {
+        let bytes = fs::read(embed_component(&workspace, &out_dir)?)?;
+        let digest: [u8; 32] = Sha256::digest(&bytes).into();
+        fs::write(out_dir.join(format!("{COMPONENT_FILE}.sha256")), digest)?;
+        bytes
+    };
     let digest: [u8; 32] = Sha256::digest(&bytes).into();
-    fs::write(out_dir.join(format!("{COMPONENT_FILE}.sha256")), digest)?;
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     println!("cargo:rustc-env=FCD_COMPONENT_SHA256={hex}");
     println!("cargo:rustc-env=FCD_COMPONENT_BYTES={}", bytes.len());
@@ -81,6 +95,22 @@ fn locked_version(workspace: &Path, package: &str) -> Result<String, Box<dyn std
     let start = lock.find(&entry).ok_or_else(|| format!("Cargo.lock has no package {package}"))? + entry.len();
     let version = lock[start..].split('"').next().unwrap_or_default();
     Ok(version.to_owned())
+}
+
+/// Copies the machine code `precompile` made for this target into OUT_DIR.
+fn embed_precompiled(out_dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-env-changed={PRECOMPILED_ENV}");
+    let Some(code) = env::var_os(PRECOMPILED_ENV).map(PathBuf::from) else {
+        return Err(format!(
+            "without the `compiler` feature the host embeds machine code instead of compiling the component: \
+             set {PRECOMPILED_ENV} to the file the `precompile` tool writes for this target (package/build does)"
+        )
+        .into());
+    };
+    println!("cargo:rerun-if-changed={}", code.display());
+    let destination = out_dir.join(PRECOMPILED_FILE);
+    fs::copy(&code, &destination).map_err(|e| format!("{PRECOMPILED_ENV}={}: {e}", code.display()))?;
+    Ok(destination)
 }
 
 /// Builds (or copies) the component into OUT_DIR and returns its path there.

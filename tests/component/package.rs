@@ -189,8 +189,4 @@ fn the_package_is_a_composition_function() {
         let key = format!("meta.crossplane.io/{annotation}");
         assert!(package["metadata"]["annotations"][key.as_str()].is_string(), "{key}");
     }
-    let dockerfile = std::fs::read_to_string(repo_path("package/Dockerfile")).unwrap();
-    assert!(dockerfile.contains("ENTRYPOINT [\"/usr/local/bin/function-connection-details\", \"serve\"]"));
-    assert!(dockerfile.contains("EXPOSE 9443"));
-    assert!(dockerfile.contains("FROM gcr.io/distroless/"));
 }

@@ -44,7 +44,7 @@ impl RuntimeArgs {
                 cpu_time: Duration::from_millis(self.cpu_limit_ms),
             },
             concurrent_calls,
-            compiled_cache: if self.no_cache { None } else { runtime::cache::default_dir() },
+            compiled_cache: if self.no_cache { None } else { runtime::default_cache_dir() },
         }
     }
 

@@ -18,7 +18,9 @@
 
 use std::thread;
 
-use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig};
+#[cfg(feature = "compiler")]
+use wasmtime::OptLevel;
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use super::limits::{Limits, MAX_INSTANCES, MAX_TABLE_ELEMENTS, TICK};
 use super::{LoadError, Settings};
@@ -55,14 +57,16 @@ pub(super) fn engine(settings: &Settings) -> Result<Engine, LoadError> {
 /// The engine settings. Those that shape compiled code (epochs, stack size,
 /// optimisation level) are covered by wasmtime's compatibility hash, which
 /// keys the compiled-code cache; pool sizes are not and may differ between
-/// the process that wrote an entry and one that loads it.
-fn config(settings: &Settings) -> Config {
+/// the process that wrote an entry and one that loads it, or that made
+/// precompiled code and one that runs it.
+pub(super) fn config(settings: &Settings) -> Config {
     let mut config = Config::new();
     // The function is a component (WIT world), not a core module.
     config.wasm_component_model(true);
     // The CPU limit: see `limits`. Fuel is off, it costs far more per call.
     config.epoch_interruption(true);
     // Compiled once (and cached), run many times.
+    #[cfg(feature = "compiler")]
     config.cranelift_opt_level(OptLevel::Speed);
     config.max_wasm_stack(MAX_WASM_STACK);
     config.async_stack_size(ASYNC_STACK);

@@ -20,6 +20,10 @@ pub enum LoadError {
     File { path: PathBuf, error: Box<LoadError> },
     /// The bytes are not a component wasmtime can compile.
     Compile(wasmtime::Error),
+    /// This build has no compiler, and a component other than its own needs one.
+    NoCompiler,
+    /// The machine code embedded at build time does not load here.
+    Precompiled(wasmtime::Error),
     /// WASI could not be added to the linker.
     Link(wasmtime::Error),
     /// The component imports something the host does not provide.
@@ -38,6 +42,15 @@ impl fmt::Display for LoadError {
             Self::Read(error) => write!(f, "cannot read: {error}"),
             Self::File { path, error } => write!(f, "{}: {error}", path.display()),
             Self::Compile(error) => write!(f, "not a WebAssembly component wasmtime can compile: {error:#}"),
+            Self::NoCompiler => f.write_str(
+                "this build has no compiler and runs only the component compiled into it (the container \
+                 image's build); run another component with a build that has the default features",
+            ),
+            Self::Precompiled(error) => write!(
+                f,
+                "the machine code built into this binary does not load here ({error:#}); build the binary \
+                 again with package/build, which compiles it for the binary's architecture"
+            ),
             Self::Link(error) => write!(f, "cannot link WASI: {error}"),
             Self::Imports(error) => write!(f, "the component needs imports this host does not provide: {error:#}"),
             Self::ForbiddenImports(names) => write!(
@@ -56,9 +69,10 @@ impl std::error::Error for LoadError {
         match self {
             Self::Ticker(source) | Self::Read(source) => Some(source),
             Self::File { error, .. } => Some(error.as_ref()),
-            Self::ForbiddenImports(_) => None,
+            Self::ForbiddenImports(_) | Self::NoCompiler => None,
             Self::Configure(error)
             | Self::Compile(error)
+            | Self::Precompiled(error)
             | Self::Link(error)
             | Self::Imports(error)
             | Self::World(error) => Some(error.as_ref()),

@@ -2,16 +2,20 @@
 //! fresh, sandboxed, limited store for every call.
 //!
 //! The component is compiled once per machine: compiled code is kept in a
-//! cache ([`cache`]) and mapped by later processes. Each call then only
+//! cache ([`cache`]) and mapped by later processes. A build without the
+//! `compiler` feature (the container image's) compiles nothing: it runs
+//! machine code made when it was built ([`precompiled`]). Each call then only
 //! instantiates it from a pool ([`engine`]), so calls are independent
 //! (nothing leaks from one request to the next) and cheap. Calls are async:
 //! a long call yields at every CPU tick ([`limits`]) instead of holding a
 //! server thread, and callers without an executor use [`block_on`].
 
+#[cfg(feature = "compiler")]
 pub mod cache;
 mod engine;
 mod error;
 mod limits;
+pub mod precompiled;
 mod sandbox;
 
 use std::future::Future;
@@ -40,9 +44,11 @@ pub use bindings::exports::crossplane::connection_details::renderer::{
 use bindings::{ConnectionDetails, ConnectionDetailsPre};
 
 /// The component built from this workspace when the host was built.
+#[cfg(feature = "compiler")]
 pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/connection_details.wasm"));
 /// Its SHA-256 digest, computed by the build script so that starting up
 /// does not hash two megabytes.
+#[cfg(feature = "compiler")]
 static EMBEDDED_DIGEST: &[u8; 32] = include_bytes!(concat!(env!("OUT_DIR"), "/connection_details.wasm.sha256"));
 
 /// How a runtime is made: what each call may use, how many calls may run
@@ -60,8 +66,18 @@ pub struct Settings {
 impl Default for Settings {
     /// Default limits, one call at a time, and the conventional cache folder.
     fn default() -> Self {
-        Self { limits: Limits::default(), concurrent_calls: 1, compiled_cache: cache::default_dir() }
+        Self { limits: Limits::default(), concurrent_calls: 1, compiled_cache: default_cache_dir() }
     }
+}
+
+/// The folder for compiled code the conventions name ([`cache`]); a build
+/// without a compiler has nothing to keep there.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    #[cfg(feature = "compiler")]
+    let dir = cache::default_dir();
+    #[cfg(not(feature = "compiler"))]
+    let dir = None;
+    dir
 }
 
 pub struct Runtime {
@@ -73,9 +89,19 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// The component embedded at build time.
+    /// The component embedded at build time, compiled now or taken from
+    /// the cache.
+    #[cfg(feature = "compiler")]
     pub fn embedded(settings: &Settings) -> Result<Self, LoadError> {
         Self::load(EMBEDDED_COMPONENT, EMBEDDED_DIGEST, settings)
+    }
+
+    /// The component's machine code embedded at build time.
+    #[cfg(not(feature = "compiler"))]
+    pub fn embedded(settings: &Settings) -> Result<Self, LoadError> {
+        let engine = engine::engine(settings)?;
+        let component = precompiled::load(&engine)?;
+        Self::ready(engine, &component, settings)
     }
 
     /// Another build of the component, from a file.
@@ -85,17 +111,31 @@ impl Runtime {
         Self::from_bytes(&bytes, settings).map_err(in_file)
     }
 
+    #[cfg(feature = "compiler")]
     pub fn from_bytes(component: &[u8], settings: &Settings) -> Result<Self, LoadError> {
         Self::load(component, &cache::digest(component), settings)
     }
 
+    /// Another build of the component needs compiling, which this build
+    /// cannot do.
+    #[cfg(not(feature = "compiler"))]
+    pub fn from_bytes(_component: &[u8], _settings: &Settings) -> Result<Self, LoadError> {
+        Err(LoadError::NoCompiler)
+    }
+
+    #[cfg(feature = "compiler")]
     fn load(component: &[u8], digest: &[u8; 32], settings: &Settings) -> Result<Self, LoadError> {
         let engine = engine::engine(settings)?;
         let component = compile_or_reuse(&engine, component, digest, settings.compiled_cache.as_deref())?;
-        refuse_unsandboxed_imports(&engine, &component)?;
+        Self::ready(engine, &component, settings)
+    }
+
+    /// Checks what the component imports, links WASI and pre-instantiates it.
+    fn ready(engine: Engine, component: &Component, settings: &Settings) -> Result<Self, LoadError> {
+        refuse_unsandboxed_imports(&engine, component)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(LoadError::Link)?;
-        let instance_pre = linker.instantiate_pre(&component).map_err(LoadError::Imports)?;
+        let instance_pre = linker.instantiate_pre(component).map_err(LoadError::Imports)?;
         let pre = ConnectionDetailsPre::new(instance_pre).map_err(LoadError::World)?;
         Ok(Self { engine, pre, limits: settings.limits, calls: Semaphore::new(settings.concurrent_calls.max(1)) })
     }
@@ -181,6 +221,7 @@ fn refuse_unsandboxed_imports(engine: &Engine, component: &Component) -> Result<
 }
 
 /// The compiled component from the cache, else compiled now and cached.
+#[cfg(feature = "compiler")]
 fn compile_or_reuse(
     engine: &Engine,
     component: &[u8],
@@ -207,7 +248,7 @@ pub fn block_on<F: Future>(call: F) -> F::Output {
         .block_on(call)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "compiler"))]
 mod tests {
     use super::*;
 
