@@ -191,10 +191,8 @@ fn apply(
     let status = keystatus::status(plan.declared, &plan.unproduced, plan.readiness.as_ref(), &written);
     // A FATAL result already says why, where only results are understood.
     report_status(&status, plan.readiness.is_some() && !fatal, !fatal, request, response);
-    if waiting {
-        if let Some(meta) = response.meta.as_mut() {
-            meta.ttl = Some(seconds(TTL_WAITING_SECONDS));
-        }
+    if waiting && let Some(meta) = response.meta.as_mut() {
+        meta.ttl = Some(seconds(TTL_WAITING_SECONDS));
     }
 }
 

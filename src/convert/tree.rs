@@ -162,7 +162,7 @@ impl<'t> Reader<'t> {
             }
             Event::Alias(_) => Ok(Node { start, end: offset(&span.end), kind: Kind::Alias }),
             Event::MappingStart(style, ..) => self.mapping(start, style == StructureStyle::Flow),
-            Event::SequenceStart(style, ..) if style == StructureStyle::Flow => self.sequence(start, true),
+            Event::SequenceStart(StructureStyle::Flow, ..) => self.sequence(start, true),
             // An indentless sequence (`key:` then `- item` at the key's
             // column) is reported at its first item; it starts at the dash.
             Event::SequenceStart(..) => self.sequence(dash_before(self.text, start), false),

@@ -448,17 +448,18 @@ async fn serve_calls() {
     for case in &cases {
         raw.ready().await.unwrap();
         let path = http::uri::PathAndQuery::try_from(case.input.0).unwrap();
-        let outcome = match raw.unary(tonic::Request::new(case.input.1.clone()), path, RawCodec).await {
-            Ok(response) => {
-                let response = crate::harness::Response::decode(&response.into_inner());
-                let fatal = response.0["results"]
-                    .as_array()
-                    .and_then(|results| results.iter().find(|r| r["severity"] == "SEVERITY_FATAL").cloned());
-                let reason = fatal.as_ref().map_or("", |r| r["reason"].as_str().unwrap_or_default()).to_owned();
-                Outcome { class: format!("Ok, FATAL {reason}"), text: response.0.to_string() }
-            }
-            Err(status) => Outcome { class: format!("{:?}", status.code()), text: status.message().to_owned() },
-        };
+        let outcome =
+            match raw.unary(tonic::Request::new(bytes::Bytes::from(case.input.1.clone())), path, RawCodec).await {
+                Ok(response) => {
+                    let response = crate::harness::Response::decode(&response.into_inner());
+                    let fatal = response.0["results"]
+                        .as_array()
+                        .and_then(|results| results.iter().find(|r| r["severity"] == "SEVERITY_FATAL").cloned());
+                    let reason = fatal.as_ref().map_or("", |r| r["reason"].as_str().unwrap_or_default()).to_owned();
+                    Outcome { class: format!("Ok, FATAL {reason}"), text: response.0.to_string() }
+                }
+                Err(status) => Outcome { class: format!("{:?}", status.code()), text: status.message().to_owned() },
+            };
         outcomes.push(outcome);
     }
     let mut outcomes = outcomes.into_iter();

@@ -1,14 +1,12 @@
 //! `serve` (SPEC §7): the real server on loopback, called by a real gRPC
 //! client, insecure and with mutual TLS.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use std::time::Duration as CpuTime;
 
 use function_connection_details::runtime::{Limits, Runtime, Settings};
-use function_connection_details::server::{ConnectionDetailsFunction, SdkArgs, serve};
+use function_connection_details::server::{ConnectionDetailsFunction, SdkArgs, ServerLimits, serve};
 use function_sdk_rust::proto::v1 as sdk;
 use function_sdk_rust::proto::v1::function_runner_service_client::FunctionRunnerServiceClient;
 use prost::Message;
@@ -50,7 +48,7 @@ pub(crate) async fn start(args: SdkArgs, limits: Limits) -> TestServer {
     let settings = Settings { limits, concurrent_calls: 4, ..Settings::default() };
     let function = ConnectionDetailsFunction::new(Runtime::embedded(&settings).unwrap());
     let task = tokio::spawn(async move {
-        serve(function, &args).await.expect("the server runs");
+        serve(function, &args, &ServerLimits::default()).await.expect("the server runs");
     });
     TestServer { port, task }
 }
@@ -158,64 +156,9 @@ async fn answers_200_concurrent_requests_each_correctly() {
     assert_eq!(answered, 200);
 }
 
-/// A CA, a server certificate for localhost and a client certificate, made
-/// with the openssl command line.
-fn make_certificates(dir: &Path) {
-    let openssl = |args: &[&str]| {
-        let status = Command::new("openssl").args(args).current_dir(dir).status().expect("openssl runs");
-        assert!(status.success(), "openssl {args:?}");
-    };
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=test-ca",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-    ]);
-    // Extensions make the certificates X.509 v3, which rustls requires.
-    let server_ext = "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n";
-    std::fs::write(dir.join("server.ext"), server_ext).unwrap();
-    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
-    for (name, extension) in [("tls", "server.ext"), ("client", "client.ext")] {
-        openssl(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            &format!("/CN={name}"),
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.csr"),
-        ]);
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            extension,
-            "-out",
-            &format!("{name}.crt"),
-        ]);
-    }
-}
+#[path = "../support/certificates.rs"]
+mod certificates;
+use certificates::make_certificates;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_mutual_tls_and_refuses_clients_without_a_certificate() {
@@ -252,46 +195,9 @@ async fn serves_mutual_tls_and_refuses_clients_without_a_certificate() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Sends bytes as they are, to put a request on the wire that is not a
-/// RunFunctionRequest at all.
-#[derive(Clone, Default)]
-pub(crate) struct RawCodec;
-
-impl tonic::codec::Codec for RawCodec {
-    type Encode = Vec<u8>;
-    type Decode = Vec<u8>;
-    type Encoder = RawCodec;
-    type Decoder = RawCodec;
-
-    fn encoder(&mut self) -> Self::Encoder {
-        RawCodec
-    }
-
-    fn decoder(&mut self) -> Self::Decoder {
-        RawCodec
-    }
-}
-
-impl tonic::codec::Encoder for RawCodec {
-    type Item = Vec<u8>;
-    type Error = tonic::Status;
-
-    fn encode(&mut self, item: Vec<u8>, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), tonic::Status> {
-        use bytes::BufMut;
-        dst.put_slice(&item);
-        Ok(())
-    }
-}
-
-impl tonic::codec::Decoder for RawCodec {
-    type Item = Vec<u8>;
-    type Error = tonic::Status;
-
-    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Vec<u8>>, tonic::Status> {
-        use bytes::Buf;
-        Ok(Some(src.copy_to_bytes(src.remaining()).to_vec()))
-    }
-}
+#[path = "../support/raw_codec.rs"]
+mod raw_codec;
+pub(crate) use raw_codec::RawCodec;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bytes_that_are_no_request_get_a_grpc_error_and_the_server_keeps_serving() {
@@ -302,7 +208,7 @@ async fn bytes_that_are_no_request_get_a_grpc_error_and_the_server_keeps_serving
     raw.ready().await.unwrap();
     let path = http::uri::PathAndQuery::from_static("/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction");
     let status = raw
-        .unary(tonic::Request::new(vec![0xff, 0xff, 0xff, 0xff, 0x0f]), path, RawCodec)
+        .unary(tonic::Request::new(bytes::Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0x0f])), path, RawCodec)
         .await
         .expect_err("garbage is refused");
     assert_ne!(status.code(), tonic::Code::Ok);
@@ -321,7 +227,8 @@ async fn answers_the_v1beta1_package_with_the_same_bytes_as_v1() {
         raw.ready().await.unwrap();
         let path = format!("/apiextensions.fn.proto.{package}.FunctionRunnerService/RunFunction");
         let path = http::uri::PathAndQuery::try_from(path).unwrap();
-        let answer = raw.unary(tonic::Request::new(request.clone()), path, RawCodec).await.expect(package);
+        let answer =
+            raw.unary(tonic::Request::new(bytes::Bytes::from(request.clone())), path, RawCodec).await.expect(package);
         answers.push(answer.into_inner());
     }
     assert_eq!(Response::decode(&answers[1]).composite_details().len(), 3);

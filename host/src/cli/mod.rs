@@ -4,6 +4,7 @@
 
 mod convert;
 mod files;
+mod logging;
 mod render;
 mod run;
 mod runtime_args;
@@ -73,7 +74,7 @@ enum Command {
     /// composition resources by the annotation
     /// crossplane.io/composition-resource-name.
     #[command(after_help = EXIT_CODES, after_long_help = with_exit_codes(render::EXAMPLE))]
-    Render(render::RenderArgs),
+    Render(Box<render::RenderArgs>),
 
     /// Run one RunFunctionRequest through the function and print its response.
     ///

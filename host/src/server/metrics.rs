@@ -4,7 +4,7 @@
 //! `grpc_server_started_total`, `grpc_server_handled_total`,
 //! `grpc_server_msg_received_total` and `grpc_server_msg_sent_total`, for
 //! unary methods only, as that interceptor counted. `--metrics-address`
-//! serves them at /metrics as OpenMetrics text.
+//! serves them at /metrics as OpenMetrics text, with hyper.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -15,9 +15,17 @@ use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::convert::Infallible;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio_stream::StreamExt;
 use tonic::body::Body;
 
+use super::listen::{self, ConnectionLimits};
 use super::service::{Package, V1, V1beta1};
 
 type Labels = Vec<(&'static str, &'static str)>;
@@ -250,47 +258,46 @@ impl HttpBody for CountedBody {
     }
 }
 
-/// Serves the counters at /metrics on `address` (`:8080` means every
-/// interface) until the process ends; anything else is a 404.
-pub async fn serve(address: &str, metrics: Arc<GrpcMetrics>) -> std::io::Result<()> {
-    let address = if address.starts_with(':') { format!("0.0.0.0{address}") } else { address.to_owned() };
-    let listener = tokio::net::TcpListener::bind(&address).await?;
-    tracing::info!(%address, "serving metrics");
-    loop {
-        let Ok((mut connection, _)) = listener.accept().await else { continue };
+/// The longest a scraper may take to send a request's head.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves the counters at /metrics with hyper's HTTP/1.1 server until the
+/// process ends; any other path is a 404. Connections are admitted under
+/// `limits`, and a request head that is not complete within
+/// [`HEADER_READ_TIMEOUT`] closes its connection.
+pub async fn serve(listener: TcpListener, limits: ConnectionLimits, metrics: Arc<GrpcMetrics>) {
+    let mut connections = listen::incoming(listener, limits);
+    while let Some(Ok(connection)) = connections.next().await {
         let metrics = Arc::clone(&metrics);
         tokio::spawn(async move {
-            let head = read_head(&mut connection).await;
-            let is_metrics = head.starts_with(b"GET /metrics ") || head.starts_with(b"GET /metrics?");
-            let response = if is_metrics {
-                let body = metrics.render();
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/openmetrics-text; version=1.0.0; charset=utf-8\r\n\
-                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                )
-            } else {
-                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
-            };
-            let _ = connection.write_all(response.as_bytes()).await;
+            let page = service_fn(move |request| {
+                let answer = answer(&request, &metrics);
+                async move { Ok::<_, Infallible>(answer) }
+            });
+            let served = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .max_buf_size(16 * 1024)
+                .serve_connection(TokioIo::new(connection), page)
+                .await;
+            if let Err(error) = served {
+                tracing::debug!(%error, "metrics connection ended");
+            }
         });
     }
 }
 
-/// The request up to the end of its headers (at most 8 KiB): a request
-/// that arrives in pieces is read whole, and the connection is not closed
-/// on unread bytes, which would reset it under the client's answer.
-async fn read_head(connection: &mut tokio::net::TcpStream) -> Vec<u8> {
-    const MAX_HEAD: usize = 8 * 1024;
-    let mut head = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    while head.len() < MAX_HEAD && !head.windows(4).any(|end| end == b"\r\n\r\n") {
-        match connection.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(read) => head.extend_from_slice(&chunk[..read]),
-        }
+fn answer<B>(request: &http::Request<B>, metrics: &GrpcMetrics) -> http::Response<String> {
+    let response = http::Response::builder();
+    if request.method() == http::Method::GET && request.uri().path() == "/metrics" {
+        response
+            .header(http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")
+            .body(metrics.render())
+    } else {
+        response.status(http::StatusCode::NOT_FOUND).body(String::new())
     }
-    head
+    // Every header above is valid, so building cannot fail.
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -332,29 +339,60 @@ mod tests {
         assert!(metrics.start("/grpc.health.v1.Health/Watch").is_none(), "streams are not counted");
     }
 
-    #[test]
-    fn a_request_that_arrives_in_pieces_is_answered() {
+    async fn metrics_server() -> String {
+        let listener = listen::bind("127.0.0.1:0", "--metrics-address").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        tokio::spawn(serve(listener, METRICS_TEST_LIMITS, GrpcMetrics::new()));
+        address
+    }
+
+    const METRICS_TEST_LIMITS: ConnectionLimits =
+        ConnectionLimits { max_connections: 2, idle_timeout: Duration::from_secs(30) };
+
+    #[tokio::test]
+    async fn a_request_that_arrives_in_pieces_is_answered() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-        let executor = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        executor.block_on(async {
-            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let address = format!("127.0.0.1:{port}");
-            let listening = address.clone();
-            tokio::spawn(async move { serve(&listening, GrpcMetrics::new()).await });
-            let mut client = loop {
-                if let Ok(client) = tokio::net::TcpStream::connect(&address).await {
-                    break client;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            };
-            client.write_all(b"GET /metr").await.unwrap();
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            client.write_all(b"ics HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
-            let mut answer = String::new();
-            client.read_to_string(&mut answer).await.unwrap();
-            assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
-            assert!(answer.ends_with("# EOF\n"));
-        });
+        let address = metrics_server().await;
+        let mut client = tokio::net::TcpStream::connect(&address).await.unwrap();
+        client.write_all(b"GET /metr").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        client.write_all(b"ics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+        let mut answer = String::new();
+        client.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        assert!(answer.ends_with("# EOF\n"));
+    }
+
+    /// The old reader waited for a request head forever; with two slots,
+    /// two silent clients would have kept a scraper out for good.
+    #[tokio::test]
+    async fn silent_clients_are_dropped_and_a_scraper_is_answered() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let address = metrics_server().await;
+        let silent = [
+            tokio::net::TcpStream::connect(&address).await.unwrap(),
+            tokio::net::TcpStream::connect(&address).await.unwrap(),
+        ];
+        let mut scraper = tokio::net::TcpStream::connect(&address).await.unwrap();
+        scraper.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+        let mut answer = String::new();
+        // Answered once the silent clients' header timeout (5 s) closes them.
+        scraper.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        drop(silent);
+    }
+
+    #[tokio::test]
+    async fn another_path_is_not_found() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let address = metrics_server().await;
+        let mut client = tokio::net::TcpStream::connect(&address).await.unwrap();
+        client.write_all(b"GET /debug HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+        let mut answer = String::new();
+        client.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 404 Not Found"), "{answer}");
     }
 }

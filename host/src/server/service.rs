@@ -14,8 +14,43 @@ use tonic::body::Body;
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::{Request, Response, Status};
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 use super::codec::BytesCodec;
 use super::function::ConnectionDetailsFunction;
+
+/// gRPC's own limit on a request, when `--max-recv-message-size` is unset.
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 << 20;
+
+/// The request bytes the server holds at once, across all connections.
+///
+/// A call reserves the largest request it may receive before its body is
+/// read, and keeps the reservation until its response is ready. A call
+/// that finds the budget spent waits, its body unread: HTTP/2's flow
+/// control then holds the client's bytes on the client's side.
+pub struct RequestBudget {
+    kibibytes: Arc<Semaphore>,
+    per_call: u32,
+}
+
+impl RequestBudget {
+    /// `total_bytes` shared by calls of at most `max_request_bytes` each; a
+    /// budget smaller than one request admits one call at a time.
+    pub fn new(total_bytes: usize, max_request_bytes: usize) -> Self {
+        let total = (total_bytes / 1024).max(1);
+        let per_call = u32::try_from(max_request_bytes.div_ceil(1024).clamp(1, total)).unwrap_or(u32::MAX);
+        Self { kibibytes: Arc::new(Semaphore::new(total)), per_call }
+    }
+
+    /// How many more calls a reservation can be made for now.
+    pub fn calls(&self) -> usize {
+        self.kibibytes.available_permits() / self.per_call as usize
+    }
+
+    async fn reserve(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.kibibytes).acquire_many_owned(self.per_call).await.ok()
+    }
+}
 
 /// A protocol package that carries FunctionRunnerService.
 pub trait Package: Send + Sync + 'static {
@@ -41,21 +76,27 @@ impl Package for V1beta1 {
 /// The service of one package, routed by tonic under its name.
 pub struct RunnerService<P> {
     function: Arc<ConnectionDetailsFunction>,
-    max_request_bytes: Option<usize>,
+    max_request_bytes: usize,
+    budget: Arc<RequestBudget>,
     package: PhantomData<P>,
 }
 
 impl<P> RunnerService<P> {
-    /// `max_request_bytes`: larger requests are refused with OUT_OF_RANGE;
-    /// `None` keeps gRPC's 4 MiB.
-    pub fn new(function: Arc<ConnectionDetailsFunction>, max_request_bytes: Option<usize>) -> Self {
-        Self { function, max_request_bytes, package: PhantomData }
+    /// Larger requests than `max_request_bytes` are refused with
+    /// OUT_OF_RANGE; every call's body waits for its share of `budget`.
+    pub fn new(function: Arc<ConnectionDetailsFunction>, max_request_bytes: usize, budget: Arc<RequestBudget>) -> Self {
+        Self { function, max_request_bytes, budget, package: PhantomData }
     }
 }
 
 impl<P> Clone for RunnerService<P> {
     fn clone(&self) -> Self {
-        Self { function: Arc::clone(&self.function), max_request_bytes: self.max_request_bytes, package: PhantomData }
+        Self {
+            function: Arc::clone(&self.function),
+            max_request_bytes: self.max_request_bytes,
+            budget: Arc::clone(&self.budget),
+            package: PhantomData,
+        }
     }
 }
 
@@ -82,8 +123,15 @@ impl<P: Package> tower_service::Service<http::Request<Body>> for RunnerService<P
             return Box::pin(async { Ok(stopping.into_http()) });
         }
         let method = RunFunction(Arc::clone(&self.function));
-        let mut grpc = Grpc::new(BytesCodec).apply_max_message_size_config(self.max_request_bytes, None);
-        Box::pin(async move { Ok(grpc.unary(method, request).await) })
+        let mut grpc = Grpc::new(BytesCodec).apply_max_message_size_config(Some(self.max_request_bytes), None);
+        let budget = Arc::clone(&self.budget);
+        Box::pin(async move {
+            let Some(_reserved) = budget.reserve().await else {
+                // The budget is never closed; were it, the call could not run.
+                return Ok(Status::unavailable("the server takes no calls now").into_http());
+            };
+            Ok(grpc.unary(method, request).await)
+        })
     }
 }
 
@@ -115,7 +163,8 @@ mod tests {
     #[tokio::test]
     async fn a_call_after_the_signal_is_unavailable_before_its_body_is_read() {
         let function = ConnectionDetailsFunction::new(Runtime::embedded(&Settings::default()).unwrap());
-        let mut service = RunnerService::<V1>::new(Arc::clone(&function), None);
+        let budget = Arc::new(RequestBudget::new(DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES));
+        let mut service = RunnerService::<V1>::new(Arc::clone(&function), DEFAULT_MAX_REQUEST_BYTES, budget);
         let call = || http::Request::post(V1::RUN_FUNCTION).body(Body::empty()).unwrap();
 
         let before = tower_service::Service::call(&mut service, call()).await.unwrap();
@@ -124,5 +173,22 @@ mod tests {
         function.stop_taking_calls();
         let after = tower_service::Service::call(&mut service, call()).await.unwrap();
         assert_eq!(grpc_status(&after), Some("14"), "{:?}", after.headers());
+    }
+
+    #[tokio::test]
+    async fn a_call_waits_for_the_budget_with_its_body_unread() {
+        let budget = RequestBudget::new(8 << 20, 4 << 20);
+        assert_eq!(budget.calls(), 2);
+        let first = budget.reserve().await.unwrap();
+        let _second = budget.reserve().await.unwrap();
+        let third = tokio::time::timeout(std::time::Duration::from_millis(100), budget.reserve()).await;
+        assert!(third.is_err(), "a third call of 4 MiB fitted into 8 MiB");
+        drop(first);
+        assert!(budget.reserve().await.is_some());
+    }
+
+    #[test]
+    fn a_budget_below_one_request_admits_one_call_at_a_time() {
+        assert_eq!(RequestBudget::new(1 << 20, 4 << 20).calls(), 1);
     }
 }

@@ -34,9 +34,27 @@ impl Server {
     }
 
     pub fn start_with(flags: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::launch(&[], &["--insecure"], flags, env)
+    }
+
+    /// `serve` with `credentials` (`--insecure`, or `--tls-certs-dir DIR`),
+    /// run through `wrapper` (such as `prlimit --nofile=64`) when it is
+    /// not empty; the wrapper must exec the binary, keeping its pid.
+    pub fn launch(wrapper: &[&str], credentials: &[&str], flags: &[&str], env: &[(&str, &str)]) -> Self {
         let (grpc, metrics) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_function-connection-details"))
-            .args(["serve", "--insecure", "--address", &grpc, "--metrics-address", &metrics])
+        let binary = env!("CARGO_BIN_EXE_function-connection-details");
+        let mut command = match wrapper.split_first() {
+            Some((program, wrapper_args)) => {
+                let mut command = Command::new(program);
+                command.args(wrapper_args).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
+            .arg("serve")
+            .args(credentials)
+            .args(["--address", &grpc, "--metrics-address", &metrics])
             .args(flags)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
