@@ -99,3 +99,11 @@ async fn without_debug_every_line_is_json() {
     }
     assert!(output.contains("\"RunFunction\""), "{output}");
 }
+
+#[test]
+fn an_idle_timeout_that_would_cut_off_a_running_call_is_refused() {
+    let output = serve_until_it_ends(&["--idle-timeout", "30s", "--request-timeout", "1m"]);
+    let printed = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{printed}");
+    assert!(printed.contains("--idle-timeout (30s) must be longer than --request-timeout (1m)"), "{printed}");
+}

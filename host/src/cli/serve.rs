@@ -88,20 +88,32 @@ fn duration(text: &str) -> Result<Duration, String> {
 }
 
 impl ServeArgs {
-    fn limits(&self) -> server::ServerLimits {
+    /// The server's limits, refused when one undoes another.
+    fn limits(&self) -> Result<server::ServerLimits, Failure> {
+        // A call's connection is often silent while the call runs; closing
+        // it as idle would cut the call off.
+        if self.idle_timeout <= self.request_timeout {
+            return Err(Failure::unusable(format!(
+                "--idle-timeout ({}) must be longer than --request-timeout ({}), or a connection could be \
+                 closed under a call that is still running",
+                humantime::format_duration(self.idle_timeout),
+                humantime::format_duration(self.request_timeout)
+            )));
+        }
         let calls = u32::try_from(self.max_concurrent_calls).unwrap_or(u32::MAX);
-        server::ServerLimits {
+        Ok(server::ServerLimits {
             max_concurrent_streams: self.max_concurrent_streams.unwrap_or(calls.saturating_mul(4)),
             max_buffered_bytes: usize::try_from(self.max_buffered_mib).unwrap_or(usize::MAX).saturating_mul(1 << 20),
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
             tls_handshake_timeout: self.tls_handshake_timeout,
             idle_timeout: self.idle_timeout,
             request_timeout: self.request_timeout,
-        }
+        })
     }
 }
 
 pub fn serve(args: &ServeArgs) -> Result<u8, Failure> {
+    let limits = args.limits()?;
     logging::configure(args.sdk.debug);
     // Compile before listening, so a bad --component fails at once.
     let runtime = args.runtime.load(args.max_concurrent_calls)?;
@@ -111,7 +123,7 @@ pub fn serve(args: &ServeArgs) -> Result<u8, Failure> {
         .build()
         .map_err(|error| Failure::unusable(format!("cannot start the async runtime: {error}")))?;
     executor
-        .block_on(server::serve(function, &args.sdk, &args.limits()))
+        .block_on(server::serve(function, &args.sdk, &limits))
         .map_err(|error| Failure::unusable(format!("cannot serve: {error}")))?;
     Ok(exit::SUCCESS)
 }
