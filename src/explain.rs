@@ -221,8 +221,8 @@ fn why_missing(
     let Some(resource) = resource else {
         return Some(KeyState::waiting(format!("the composed resource {resource_name} is not observed yet")));
     };
-    let settled = is_ready(resource.object.get());
-    let not_ready = if settled { "" } else { " (it is not Ready yet)" };
+    // Whole objects are decoded only for keys that are missing: a present
+    // key needs none of this, and most keys are present.
     let reason = match &detail.source {
         input::Source::ConnectionSecretKey(key) => missing_secret_key(key, resource_name, resource)?,
         input::Source::FieldPath(path) => {
@@ -230,6 +230,7 @@ fn why_missing(
             if path.lookup(object).is_some() {
                 return None;
             }
+            let not_ready = if is_ready(object) { "" } else { " (it is not Ready yet)" };
             match path.deepest_present(object) {
                 Some(deepest) => format!("{resource_name} has no field {path}; it has {deepest}{not_ready}"),
                 None => format!("{resource_name} has no field {path}, nor any part of it{not_ready}"),
@@ -237,6 +238,7 @@ fn why_missing(
         }
         input::Source::Value(_) | input::Source::SecretKeyRef(_) => return None,
     };
+    let settled = is_ready(resource.object.get());
     // A Ready resource whose connection Secret is not there yet may still
     // get it, when it names one.
     let secret_may_come = is_connection_key(detail)

@@ -17,13 +17,14 @@ use crate::diagnostics::{Diagnostic, Reason};
 use crate::fieldpath::{FieldPath, Segment};
 use crate::input::{Input, Source, SourceLabel};
 use crate::names::KeyName;
+use crate::protocol::LazyObject;
 
 /// Each key whose value comes from a secret, with the first source that
 /// makes it one (`resources[0] db: fromConnectionSecretKey password`).
 pub fn secret_keys(input: &Input, observed: &ObservedResources<'_>) -> BTreeMap<KeyName, String> {
     let mut secret: BTreeMap<KeyName, String> = BTreeMap::new();
     for (index, entry) in input.resources.iter().enumerate() {
-        let resource = observed.get(entry.name.as_str()).map(|resource| resource.object.get());
+        let resource = observed.get(entry.name.as_str()).map(|resource| &resource.object);
         for detail in &entry.connection_details {
             let why = match &detail.source {
                 Source::ConnectionSecretKey(key) => Some(format!("fromConnectionSecretKey {key}")),
@@ -50,12 +51,13 @@ pub fn secret_keys(input: &Input, observed: &ObservedResources<'_>) -> BTreeMap<
     secret
 }
 
-/// A `v1` Secret's `data` or `stringData`.
-fn reads_secret_data(object: &Value, path: &FieldPath) -> bool {
-    let is_secret = object.get("apiVersion").and_then(Value::as_str) == Some("v1")
-        && object.get("kind").and_then(Value::as_str) == Some("Secret");
-    is_secret
-        && matches!(path.segments().first(), Some(Segment::Field(field)) if field == "data" || field == "stringData")
+/// A `v1` Secret's `data` or `stringData`. Only `apiVersion` and `kind`
+/// are read, and only for such a path, so no object is decoded whole.
+fn reads_secret_data(object: &LazyObject<'_>, path: &FieldPath) -> bool {
+    let reads_data =
+        matches!(path.segments().first(), Some(Segment::Field(field)) if field == "data" || field == "stringData");
+    let field_is = |key: &str, expected: &str| object.lookup(&[key]).as_ref().and_then(Value::as_str) == Some(expected);
+    reads_data && field_is("apiVersion", "v1") && field_is("kind", "Secret")
 }
 
 /// The first secret key a template reads by name, or `keys[...]` when it
