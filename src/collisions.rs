@@ -252,6 +252,11 @@ fn others(input: &Input, ours: &[Ours], around: &Surroundings<'_>) -> Vec<Other>
     for (resource, observed) in around.observed {
         let Some(reference) = observed.object.lookup(&["spec", "writeConnectionSecretToRef"]) else { continue };
         let Some(name) = reference.get("name").and_then(Value::as_str) else { continue };
+        // Most managed resources' Secrets share no name with ours: those
+        // are passed over before anything is worked out or formatted.
+        if !ours.iter().any(|object| object.id.name == name) {
+            continue;
+        }
         // A namespaced managed resource writes into its own namespace.
         let namespace = reference
             .get("namespace")

@@ -6,12 +6,13 @@ mod common;
 #[path = "../../benches/generate.rs"]
 mod generate;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::{Server, client};
 use function_connection_details::protocol;
 use function_sdk_rust::proto::v1 as sdk;
 use prost::Message;
+use tokio::time::timeout;
 
 /// Large enough that its call is still running when the signal arrives
 /// (most of a second in the component), small enough for the 16 MiB
@@ -58,19 +59,33 @@ async fn sigterm_finishes_calls_in_flight_refuses_new_ones_and_exits_0() {
     // closed listener refuses it, UNAVAILABLE again. So wait for
     // UNAVAILABLE, and let nothing else through but an error the client
     // made up itself: a status the server wrote has no source error.
-    common::wait_until("a new call is refused UNAVAILABLE", async || match late.run_function(request(1)).await {
-        Ok(_) => None,
-        Err(status) if status.code() == tonic::Code::Unavailable => Some(()),
-        Err(status) => {
-            let cut_by_the_client = std::error::Error::source(&status).is_some();
-            assert!(cut_by_the_client, "the server refused a new call with {status:?}, not UNAVAILABLE");
-            None
+    // Each attempt is bounded, so that a call stuck on a closing connection
+    // is tried again rather than waited on forever.
+    let attempt = Duration::from_secs(10);
+    eprintln!("signalled; waiting for a new call to be refused");
+    common::wait_until("a new call is refused UNAVAILABLE", async || {
+        match timeout(attempt, late.run_function(request(1))).await {
+            Err(_elapsed) => None,
+            Ok(Ok(_)) => None,
+            Ok(Err(status)) if status.code() == tonic::Code::Unavailable => Some(()),
+            Ok(Err(status)) => {
+                let cut_by_the_client = std::error::Error::source(&status).is_some();
+                assert!(cut_by_the_client, "the server refused a new call with {status:?}, not UNAVAILABLE");
+                None
+            }
         }
     })
     .await;
-    common::wait_until("new connections are refused", async || client(&server.grpc).await.err()).await;
+    eprintln!("waiting for new connections to be refused");
+    common::wait_until("new connections are refused", async || match timeout(attempt, client(&server.grpc)).await {
+        Ok(connected) => connected.err(),
+        Err(_elapsed) => None,
+    })
+    .await;
 
-    let (response, answered) = call.await.unwrap();
+    eprintln!("waiting for the call in flight");
+    let (response, answered) =
+        timeout(Duration::from_secs(120), call).await.expect("the call in flight ends within 2 minutes").unwrap();
     let response = response.expect("the call in flight is answered").into_inner();
     assert!(answered > signalled, "the call was still in flight when the signal came");
     assert!(response.results.iter().all(|r| r.severity != sdk::Severity::Fatal as i32), "{:?}", response.results);
