@@ -22,11 +22,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::{Server, wait_until};
-use function_connection_details::protocol;
-use function_sdk_rust::proto::v1 as sdk;
+use common::{Server, scenario_b, wait_until};
 use function_sdk_rust::proto::v1::function_runner_service_client::FunctionRunnerServiceClient;
-use prost::Message;
 use raw_codec::RawCodec;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
@@ -69,14 +66,8 @@ fn tls_endpoint(dir: &Path, address: &str) -> Endpoint {
     Channel::from_shared(format!("https://localhost:{port}")).unwrap().tls_config(tls).unwrap()
 }
 
-fn scenario() -> sdk::RunFunctionRequest {
-    let json =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/requests/scenario-b.json")).unwrap();
-    sdk::RunFunctionRequest::decode(protocol::request_from_json(&json).unwrap().as_slice()).unwrap()
-}
-
 async fn answered(client: &mut FunctionRunnerServiceClient<Channel>) -> usize {
-    let response = client.run_function(scenario()).await.expect("the well-behaved client is answered");
+    let response = client.run_function(scenario_b()).await.expect("the well-behaved client is answered");
     response.into_inner().desired.unwrap().composite.unwrap().connection_details.len()
 }
 

@@ -8,10 +8,7 @@ mod common;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::{Server, client, wait_until};
-use function_connection_details::protocol;
-use function_sdk_rust::proto::v1 as sdk;
-use prost::Message;
+use common::{Server, client, scenario_b, wait_until};
 
 /// `serve` with these flags, to its end; it must end within a minute.
 fn serve_until_it_ends(flags: &[&str]) -> Output {
@@ -66,17 +63,11 @@ fn a_metrics_address_in_use_ends_serve_too() {
     assert!(!printed.contains("serving"), "{printed}");
 }
 
-fn scenario() -> sdk::RunFunctionRequest {
-    let json =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/requests/scenario-b.json")).unwrap();
-    sdk::RunFunctionRequest::decode(protocol::request_from_json(&json).unwrap().as_slice()).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_logs_into_a_pipe_have_no_colour_and_no_wasmtime_internals() {
     let server = Server::start(&["--debug"]);
     let mut client = wait_until("the server answers", async || client(&server.grpc).await.ok()).await;
-    client.run_function(scenario()).await.unwrap();
+    client.run_function(scenario_b()).await.unwrap();
     let output = server.stop_and_read_output().await;
     assert!(!output.contains('\u{1b}'), "an escape code in a redirected log:\n{output}");
     assert!(output.contains("DEBUG") && output.contains("server limits"), "no debug line of the host's:\n{output}");
@@ -91,7 +82,7 @@ async fn debug_logs_into_a_pipe_have_no_colour_and_no_wasmtime_internals() {
 async fn without_debug_every_line_is_json() {
     let server = Server::start(&[]);
     let mut client = wait_until("the server answers", async || client(&server.grpc).await.ok()).await;
-    client.run_function(scenario()).await.unwrap();
+    client.run_function(scenario_b()).await.unwrap();
     let output = server.stop_and_read_output().await;
     for line in output.lines() {
         let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);

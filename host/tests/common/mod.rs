@@ -10,7 +10,10 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use function_connection_details::protocol;
+use function_sdk_rust::proto::v1 as sdk;
 use function_sdk_rust::proto::v1::function_runner_service_client::FunctionRunnerServiceClient;
+use prost::Message;
 use rustix::process::{Pid, Signal, kill_process};
 use tonic::transport::Channel;
 
@@ -105,6 +108,13 @@ fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Str
         let _ = pipe.read_to_end(&mut bytes);
         String::from_utf8_lossy(&bytes).into_owned()
     })
+}
+
+/// `examples/requests/scenario-b.json`: three keys for the combined Secret.
+pub fn scenario_b() -> sdk::RunFunctionRequest {
+    let json =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/requests/scenario-b.json")).unwrap();
+    sdk::RunFunctionRequest::decode(protocol::request_from_json(&json).unwrap().as_slice()).unwrap()
 }
 
 pub async fn client(address: &str) -> Result<FunctionRunnerServiceClient<Channel>, tonic::transport::Error> {
