@@ -138,29 +138,43 @@ fn is_the_client_s(error: &io::Error) -> bool {
 /// An accepted connection: holds its slot under `max_connections` until it
 /// is dropped, and fails its reads and writes with `TimedOut` once it has
 /// been idle too long, which closes it.
+///
+/// Each read or write only notes the time; the timer is moved on when it
+/// fires early, rather than re-armed on every read and write of a busy
+/// connection.
 pub struct Connection {
     stream: TcpStream,
     _slot: OwnedSemaphorePermit,
     idle_timeout: Duration,
-    idle_until: Pin<Box<Sleep>>,
+    last_active: Instant,
+    idle_check: Pin<Box<Sleep>>,
 }
 
 impl Connection {
     fn new(stream: TcpStream, slot: OwnedSemaphorePermit, idle_timeout: Duration) -> Self {
-        let idle_until = Box::pin(tokio::time::sleep(idle_timeout));
-        Self { stream, _slot: slot, idle_timeout, idle_until }
+        let last_active = Instant::now();
+        let idle_check = Box::pin(tokio::time::sleep_until(last_active + idle_timeout));
+        Self { stream, _slot: slot, idle_timeout, last_active, idle_check }
     }
 
     fn active(&mut self) {
-        self.idle_until.as_mut().reset(Instant::now() + self.idle_timeout);
+        self.last_active = Instant::now();
     }
 
     /// For an operation that is pending: `TimedOut` once the connection
     /// has been idle too long (the timer then wakes this task).
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
-        match self.idle_until.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(io::Error::new(io::ErrorKind::TimedOut, "the connection was idle too long")),
-            Poll::Pending => Poll::Pending,
+        loop {
+            if self.idle_check.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let idle_until = self.last_active + self.idle_timeout;
+            if idle_until <= Instant::now() {
+                return Poll::Ready(io::Error::new(io::ErrorKind::TimedOut, "the connection was idle too long"));
+            }
+            // Active since the timer was set: check again when it could
+            // next have been idle long enough.
+            self.idle_check.as_mut().reset(idle_until);
         }
     }
 }
@@ -248,6 +262,26 @@ mod tests {
         let error = connection.read(&mut [0; 16]).await.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
         assert!(started.elapsed() >= Duration::from_millis(200), "closed early: {:?}", started.elapsed());
+    }
+
+    #[tokio::test]
+    async fn activity_moves_the_idle_deadline_on() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio_stream::StreamExt;
+
+        let listener = bind("127.0.0.1:0", "--address").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let limits = ConnectionLimits { max_connections: 4, idle_timeout: Duration::from_millis(300) };
+        let mut connections = incoming(listener, limits);
+        let mut client = TcpStream::connect(address).await.unwrap();
+        let mut connection = connections.next().await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        client.write_all(b"x").await.unwrap();
+        let spoke = std::time::Instant::now();
+        assert_eq!(connection.read(&mut [0; 16]).await.unwrap(), 1);
+        let error = connection.read(&mut [0; 16]).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert!(spoke.elapsed() >= Duration::from_millis(250), "closed at the first deadline: {:?}", spoke.elapsed());
     }
 
     #[tokio::test]
